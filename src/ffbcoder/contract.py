@@ -1,0 +1,59 @@
+"""The JSON contract every consumer of suggestions shares, written in this module alone.
+
+    {"catalogue": {"id", "version"}, "model": "...",
+     "suggestions": [{"code", "kind", "label", "score", "evidence": [{"text", "start", "end"}]}]}
+
+``start``/``end`` are character offsets into the submitted note (Python ``str`` indices,
+end exclusive), so ``note[start:end] == text``. ``score`` is in [0, 1]; see
+``docs/scores.md`` for what it means.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class Evidence(msgspec.Struct, frozen=True):
+    text: str
+    start: int
+    end: int
+
+
+class Suggestion(msgspec.Struct, frozen=True):
+    code: str
+    kind: str
+    label: str
+    score: float
+    evidence: list[Evidence]
+
+
+class CatalogueRef(msgspec.Struct, frozen=True):
+    id: str
+    version: str
+
+
+class Result(msgspec.Struct, frozen=True):
+    catalogue: CatalogueRef
+    model: str
+    suggestions: list[Suggestion]
+
+    def codes(self) -> list[str]:
+        return [s.code for s in self.suggestions]
+
+
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder(Result)
+
+
+def result_to_json(result: Result) -> bytes:
+    return _encoder.encode(result)
+
+
+def result_to_dict(result: Result) -> dict[str, object]:
+    out: dict[str, object] = msgspec.to_builtins(result)
+    return out
+
+
+def result_from_json(data: bytes | str) -> Result:
+    """Parse and validate a result; raises ``msgspec.ValidationError`` on a bad document."""
+    return _decoder.decode(data)

@@ -1,0 +1,275 @@
+"""Sentence embeddings from a converted e5 directory.
+
+The converted directory is a normal sentence-transformers model (see ``convert``); this
+module is the lean runtime that serves it. It reads ``model.safetensors`` through a memory
+map, so the 250k-row word-embedding matrix costs resident memory only for the rows Danish
+text actually touches, runs the twelve BERT layers in torch (bfloat16 on CPUs with AMX or
+AVX-512 BF16, float16 on CUDA, float32 otherwise) and packs several short texts into one
+sequence with a block-diagonal attention mask, so that a note's sentences cost no padding.
+Its output matches ``SentenceTransformer.encode`` with the same prompts (tests check it).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol
+
+import numpy as np
+
+from ffbcoder.embedding.convert import ModelManifest
+from ffbcoder.embedding.tokenizer import UnigramTokenizer
+
+log = logging.getLogger(__name__)
+
+Precision = Literal["auto", "fp32", "bf16", "fp16"]
+Device = Literal["auto", "cpu", "cuda"]
+
+
+class Encoder(Protocol):
+    """What the index and the scorers need from an embedding model."""
+
+    @property
+    def fingerprint(self) -> str: ...
+
+    @property
+    def dimension(self) -> int: ...
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """L2-normalised embeddings of note text (e5 ``query:`` side)."""
+        ...
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """L2-normalised embeddings of catalogue text (e5 ``passage:`` side)."""
+        ...
+
+
+@dataclass(frozen=True)
+class EncoderConfig:
+    """How to run the model; defaults suit the 2-core CPU server."""
+
+    model_dir: Path
+    device: Device = "auto"
+    precision: Precision = "auto"
+    pack_tokens: int = 512  # tokens per packed sequence (the model's position limit)
+    batch_tokens: int = 8192  # tokens per forward pass, bounds activation memory
+    threads: int | None = None
+
+
+def cpu_has_bf16() -> bool:
+    """True where oneDNN runs bfloat16 matmuls natively (AMX or AVX-512 BF16)."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text(encoding="ascii", errors="ignore")
+    except OSError:
+        return False
+    return "amx_bf16" in flags or "avx512_bf16" in flags
+
+
+def _safetensors_map(path: Path) -> dict[str, tuple[int, tuple[int, ...]]]:
+    """Byte offset and shape of every float32 tensor in a safetensors file."""
+    with path.open("rb") as handle:
+        header_len = int.from_bytes(handle.read(8), "little")
+        header = json.loads(handle.read(header_len))
+    out: dict[str, tuple[int, tuple[int, ...]]] = {}
+    for name, meta in header.items():
+        if name == "__metadata__":
+            continue
+        if meta["dtype"] != "F32":
+            raise ValueError(f"{path}: tensor {name} is {meta['dtype']}, expected F32")
+        out[name] = (8 + header_len + meta["data_offsets"][0], tuple(meta["shape"]))
+    return out
+
+
+def _map_tensor(path: Path, layout: tuple[int, tuple[int, ...]]) -> np.ndarray:
+    """A read-only memory map of one tensor; unmapped again when the array is dropped."""
+    offset, shape = layout
+    return np.memmap(path, dtype=np.float32, mode="r", offset=offset, shape=shape)
+
+
+def plan_packs(lengths: Sequence[int], pack_tokens: int) -> list[list[int]]:
+    """Group text indices into packs of at most ``pack_tokens`` tokens (first fit, longest first)."""
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    packs: list[list[int]] = []
+    room: list[int] = []
+    for i in order:
+        need = min(lengths[i], pack_tokens)
+        for p, free in enumerate(room):
+            if free >= need:
+                packs[p].append(i)
+                room[p] -= need
+                break
+        else:
+            packs.append([i])
+            room.append(pack_tokens - need)
+    return packs
+
+
+class BertEncoder:
+    """The e5 BERT encoder over packed token sequences (see module docstring)."""
+
+    def __init__(self, config: EncoderConfig) -> None:
+        import torch
+
+        self.config = config
+        self.manifest = ModelManifest.read(config.model_dir)
+        model_cfg = json.loads((config.model_dir / "config.json").read_text(encoding="utf-8"))
+        self._hidden = int(model_cfg["hidden_size"])
+        self._heads = int(model_cfg["num_attention_heads"])
+        self._layers_n = int(model_cfg["num_hidden_layers"])
+        self._eps = float(model_cfg["layer_norm_eps"])
+        self._max_pos = int(model_cfg["max_position_embeddings"])
+        self.tokenizer = UnigramTokenizer.from_directory(config.model_dir)
+
+        if config.threads:
+            torch.set_num_threads(config.threads)
+        device = config.device
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        precision = config.precision
+        if precision == "auto":
+            precision = "fp16" if device == "cuda" else ("bf16" if cpu_has_bf16() else "fp32")
+        self.device = torch.device(device)
+        self.dtype = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}[precision]
+        self.precision = precision
+
+        weights_path = config.model_dir / "model.safetensors"
+        layout = _safetensors_map(weights_path)
+        # The word embeddings stay memory-mapped: only rows that text uses become resident.
+        self._word = _map_tensor(weights_path, layout["embeddings.word_embeddings.weight"])
+
+        def tensor(name: str, dtype: torch.dtype | None = None) -> torch.Tensor:
+            # Converted straight from a short-lived map, so no float32 copy lingers in the heap.
+            mapped = _map_tensor(weights_path, layout[name])
+            return torch.tensor(mapped, dtype=dtype or self.dtype, device=self.device)
+
+        f32 = torch.float32
+        self._pos = tensor("embeddings.position_embeddings.weight", f32)
+        self._type0 = tensor("embeddings.token_type_embeddings.weight", f32)[0]
+        self._emb_ln = (tensor("embeddings.LayerNorm.weight", f32), tensor("embeddings.LayerNorm.bias", f32))
+        self._layers = []
+        for i in range(self._layers_n):
+            p = f"encoder.layer.{i}."
+            qkv = [p + f"attention.self.{n}" for n in ("query", "key", "value")]
+            self._layers.append(
+                {
+                    "qkv_w": torch.cat([tensor(n + ".weight") for n in qkv]),
+                    "qkv_b": torch.cat([tensor(n + ".bias") for n in qkv]),
+                    "ao_w": tensor(p + "attention.output.dense.weight"),
+                    "ao_b": tensor(p + "attention.output.dense.bias"),
+                    "aln": (tensor(p + "attention.output.LayerNorm.weight", f32),
+                            tensor(p + "attention.output.LayerNorm.bias", f32)),
+                    "fi_w": tensor(p + "intermediate.dense.weight"),
+                    "fi_b": tensor(p + "intermediate.dense.bias"),
+                    "fo_w": tensor(p + "output.dense.weight"),
+                    "fo_b": tensor(p + "output.dense.bias"),
+                    "oln": (tensor(p + "output.LayerNorm.weight", f32),
+                            tensor(p + "output.LayerNorm.bias", f32)),
+                }
+            )
+        log.info("loaded %s on %s (%s)", self.manifest.fingerprint, self.device, precision)
+
+    @property
+    def fingerprint(self) -> str:
+        return self.manifest.fingerprint
+
+    @property
+    def dimension(self) -> int:
+        return self._hidden
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.encode([self.manifest.query_prompt + t for t in texts])
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self.encode([self.manifest.passage_prompt + t for t in texts])
+
+    def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
+        """Tokenise, truncating each text to the model's position limit (keeps ``</s>``)."""
+        out = []
+        for text in texts:
+            ids = self.tokenizer.encode(text)
+            if len(ids) > self._max_pos:
+                ids = ids[: self._max_pos - 1] + [ids[-1]]
+            out.append(ids)
+        return out
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed already-prompted texts; returns float32 (n, dim), rows L2-normalised."""
+        out = np.zeros((len(texts), self._hidden), dtype=np.float32)
+        if not texts:
+            return out
+        ids = self.token_ids(texts)
+        packs = plan_packs([len(x) for x in ids], min(self.config.pack_tokens, self._max_pos))
+        batch: list[list[int]] = []
+        batch_tokens = 0
+        for pack in packs:
+            size = sum(len(ids[i]) for i in pack)
+            if batch and batch_tokens + size > self.config.batch_tokens:
+                self._forward(batch, ids, out)
+                batch, batch_tokens = [], 0
+            batch.append(pack)
+            batch_tokens += size
+        if batch:
+            self._forward(batch, ids, out)
+        return out
+
+    def _forward(self, packs: list[list[int]], ids: list[list[int]], out: np.ndarray) -> None:
+        import torch
+        import torch.nn.functional as F
+
+        n_packs = len(packs)
+        members = [i for pack in packs for i in pack]  # local slot k holds text members[k]
+        width = max(sum(len(ids[i]) for i in pack) for pack in packs)
+        tokens = np.full((n_packs, width), self.tokenizer.vocab.pad_id, dtype=np.int64)
+        positions = np.zeros((n_packs, width), dtype=np.int64)
+        segment = np.full((n_packs, width), -1, dtype=np.int64)  # which text a slot holds
+        local = 0
+        for p, pack in enumerate(packs):
+            at = 0
+            for i in pack:
+                n = len(ids[i])
+                tokens[p, at : at + n] = ids[i]
+                positions[p, at : at + n] = np.arange(n)
+                segment[p, at : at + n] = local
+                local += 1
+                at += n
+
+        with torch.inference_mode():
+            x = torch.from_numpy(self._word[tokens.reshape(-1)].reshape(n_packs, width, -1))
+            x = x.to(self.device)
+            pos = torch.from_numpy(positions).to(self.device)
+            seg = torch.from_numpy(segment).to(self.device)
+            x = x + self._pos[pos] + self._type0
+            x = F.layer_norm(x, (self._hidden,), *self._emb_ln, eps=self._eps).to(self.dtype)
+            # Block-diagonal mask: a token attends only to tokens of its own text.
+            valid = seg >= 0
+            mask = (seg[:, :, None] == seg[:, None, :]) & valid[:, :, None]
+            mask = mask | ~valid[:, :, None]  # padding rows attend somewhere, avoiding NaN
+            mask = mask[:, None, :, :]
+            heads, head_dim = self._heads, self._hidden // self._heads
+            for layer in self._layers:
+                qkv = F.linear(x, layer["qkv_w"], layer["qkv_b"])
+                qkv = qkv.view(n_packs, width, 3, heads, head_dim).permute(2, 0, 3, 1, 4)
+                attn = F.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], attn_mask=mask)
+                attn = attn.transpose(1, 2).reshape(n_packs, width, self._hidden)
+                h = x + F.linear(attn, layer["ao_w"], layer["ao_b"])
+                x = F.layer_norm(h.float(), (self._hidden,), *layer["aln"], eps=self._eps).to(self.dtype)
+                h = x + F.linear(F.gelu(F.linear(x, layer["fi_w"], layer["fi_b"])), layer["fo_w"], layer["fo_b"])
+                x = F.layer_norm(h.float(), (self._hidden,), *layer["oln"], eps=self._eps).to(self.dtype)
+            # Mean pooling per text (specials included, as sentence-transformers does).
+            flat = x.float().reshape(n_packs * width, self._hidden)
+            flat_seg = seg.reshape(-1)
+            keep = flat_seg >= 0
+            n_local = len(members)
+            sums = torch.zeros(n_local, self._hidden, device=self.device)
+            sums.index_add_(0, flat_seg[keep], flat[keep])
+            counts = torch.bincount(flat_seg[keep], minlength=n_local).clamp(min=1)
+            pooled = F.normalize(sums / counts[:, None], dim=-1)
+            out[np.array(members)] = pooled.cpu().numpy()
+
+
+def load_encoder(config: EncoderConfig) -> BertEncoder:
+    """Load the runtime encoder (the only place the model is loaded)."""
+    return BertEncoder(config)

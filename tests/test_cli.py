@@ -1,0 +1,103 @@
+"""The command line as a user runs it: the JSON contract, input paths and error messages."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from ffbcoder.cli import main
+from tests.conftest import DRAFT_TSV, KL_TERM, TEST_CACHE
+
+EXAMPLE = "Drengen har ikke været i skole de sidste tre uger, og mor drikker dagligt."
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, model_dir: Path) -> None:
+    monkeypatch.setenv("FFBCODER_CACHE_DIR", str(TEST_CACHE))
+    monkeypatch.setenv("FFBCODER_MODEL_DIR", str(model_dir))
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.model
+def test_suggest_json_contract(env: None, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "suggest", EXAMPLE, "--json")
+    assert code == 0
+    doc = json.loads(out)
+    assert set(doc) == {"catalogue", "model", "suggestions"}
+    assert set(doc["catalogue"]) == {"id", "version"}
+    assert doc["suggestions"], "the example note has suggestions"
+    for s in doc["suggestions"]:
+        assert set(s) == {"code", "kind", "label", "score", "evidence"}
+        assert s["kind"] in ("tilstand", "indsats")
+        for e in s["evidence"]:
+            assert set(e) == {"text", "start", "end"}
+            assert EXAMPLE[e["start"] : e["end"]] == e["text"]
+    assert {s["code"] for s in doc["suggestions"][:2]} == {"t-skolefravaer", "t-foraelder-misbrug"}
+
+
+@pytest.mark.model
+def test_suggest_from_file_stdin_and_table(
+    env: None, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    note = tmp_path / "note.txt"
+    note.write_text(EXAMPLE, encoding="utf-8")
+    code, out, _ = run(capsys, "suggest", "--file", str(note), "--json")
+    from_file = json.loads(out)
+    monkeypatch.setattr("sys.stdin", io.StringIO(EXAMPLE))
+    code2, out2, _ = run(capsys, "suggest", "--json")
+    assert code == code2 == 0
+    assert json.loads(out2) == from_file
+    code3, out3, _ = run(capsys, "suggest", EXAMPLE)
+    assert code3 == 0 and "t-skolefravaer" in out3 and "Tilstande" in out3
+
+
+def test_suggest_bad_input(env: None, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run(capsys, "suggest", "   ")
+    assert code == 2 and "empty" in err
+    code, _, err = run(capsys, "suggest", "--file", str(tmp_path / "missing.txt"))
+    assert code == 2 and "cannot read" in err
+    latin = tmp_path / "latin1.txt"
+    latin.write_bytes("Mor drikker, og drengen pjækker fra skolen i Ærø.".encode("latin-1"))
+    code, _, err = run(capsys, "suggest", "--file", str(latin))
+    assert code == 2 and "not UTF-8" in err
+    code, _, err = run(capsys, "suggest", "tekst", "--file", str(latin))
+    assert code == 2 and "not both" in err
+
+
+def test_catalogue_import_validate_show(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    out = tmp_path / "ffb.json"
+    fhir = str(KL_TERM / "CodeSystem-FFB.json")
+    code, _, err = run(capsys, "catalogue", "import", fhir, "--out", str(out))
+    assert code == 2 and "--tilstand" in err and "FFB tilstande" in err  # lists the branches to choose from
+    code, stdout, _ = run(capsys, "catalogue", "import", fhir, "--out", str(out), "--tilstand", "FFB tilstande", "--indsats", "Social indsats")
+    assert code == 0 and "concepts" in stdout
+    code, stdout, _ = run(capsys, "catalogue", "validate", str(out))
+    assert code == 0 and "valid" in stdout
+    code, stdout, _ = run(capsys, "catalogue", "show", "--catalogue", str(out))
+    assert code == 0 and "Mentale funktioner" in stdout and "Opmærksomhed og koncentrationsevne" in stdout
+
+
+def test_catalogue_tsv_roundtrip_and_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    out = tmp_path / "draft.json"
+    code, _, _ = run(capsys, "catalogue", "import", str(DRAFT_TSV), "--out", str(out), "--id", "ffb-bu-udkast", "--draft")
+    assert code == 0
+    tsv = tmp_path / "again.tsv"
+    assert run(capsys, "catalogue", "export", "--catalogue", str(out), "--out", str(tsv))[0] == 0
+    assert run(capsys, "catalogue", "validate", str(tsv))[0] == 0
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("id\tkind\tlabel\nt-a\ttilstand\tA\nt-a\tindsats\tB\n", encoding="utf-8")
+    code, _, err = run(capsys, "catalogue", "validate", str(bad))
+    assert code == 2 and "row 3" in err and "duplicate id" in err
+
+
+def test_default_catalogue_is_labelled_draft(capsys: pytest.CaptureFixture[str]) -> None:
+    code, stdout, _ = run(capsys, "catalogue", "show", "--kind", "indsats")
+    assert code == 0 and "UDKAST" in stdout and "i-aflastning" in stdout and "t-skolefravaer" not in stdout
