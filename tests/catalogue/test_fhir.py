@@ -93,7 +93,9 @@ def test_not_a_code_system(tmp_path: Path) -> None:
 def test_concept_without_code_is_named(tmp_path: Path) -> None:
     path = tmp_path / "x.json"
     path.write_text(
-        json.dumps({"resourceType": "CodeSystem", "concept": [{"code": "a", "display": "A", "concept": [{"display": "B"}]}]}),
+        json.dumps(
+            {"resourceType": "CodeSystem", "concept": [{"code": "a", "display": "A", "concept": [{"display": "B"}]}]}
+        ),
         encoding="utf-8",
     )
     with pytest.raises(CatalogueError) as err:

@@ -7,7 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ffbcoder.embedding.convert import MANIFEST, ConversionError, ModelManifest, convert, verify_against_engine
+from ffbcoder.embedding.convert import (
+    MANIFEST,
+    ConversionError,
+    ModelManifest,
+    convert,
+    verify_against_engine,
+)
 
 pytestmark = pytest.mark.model
 

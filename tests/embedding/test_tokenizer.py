@@ -18,7 +18,9 @@ pytestmark = pytest.mark.model
 
 def corpus() -> list[str]:
     lines = DRAFT_TSV.read_text(encoding="utf-8").splitlines()
-    seeds = [line for p in sorted((SHARED / "seeds").glob("0*.txt")) for line in p.read_text(encoding="utf-8").splitlines()]
+    seeds = [
+        line for p in sorted((SHARED / "seeds").glob("0*.txt")) for line in p.read_text(encoding="utf-8").splitlines()
+    ]
     odd = ["", " ", "x", "æøå ÆØÅ", "e\u0301", "tab\tnew\nline", "   leading", "trailing   ", "ﬁ ½ Ｆ 😊 ❤️", "a\u200bb"]
     return [t for t in lines + seeds if t.strip()][:600] + odd + list(PROBE_TEXTS)
 

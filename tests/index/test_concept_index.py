@@ -18,7 +18,9 @@ def small_catalogue(extra_example: str | None = None) -> Catalogue:
     return Catalogue(
         CatalogueInfo(id="mini", version="1"),
         (
-            Concept("t-skolefravaer", ConceptKind.TILSTAND, "Skolefravær", description="Højt fravær", examples=examples),
+            Concept(
+                "t-skolefravaer", ConceptKind.TILSTAND, "Skolefravær", description="Højt fravær", examples=examples
+            ),
             Concept("t-foraelder-misbrug", ConceptKind.TILSTAND, "Misbrug hos forælder", synonyms=("alkoholmisbrug",)),
             Concept("i-aflastning", ConceptKind.INDSATS, "Aflastning", examples=("aflastning hver anden weekend",)),
         ),

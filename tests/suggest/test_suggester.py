@@ -21,7 +21,10 @@ def test_example_ranks_both_concerns_first_with_their_clause(suggester: Suggeste
 
 
 def test_evidence_offsets_and_score_order(suggester: Suggester) -> None:
-    note = "Uanmeldt hjemmebesøg.\n\nMor var påvirket og talte sløret. Der var ingen mad i køleskabet.\nPigen (6 år) havde samme tøj på som sidste uge."
+    note = (
+        "Uanmeldt hjemmebesøg.\n\nMor var påvirket og talte sløret. Der var ingen mad i køleskabet.\n"
+        "Pigen (6 år) havde samme tøj på som sidste uge."
+    )
     result = suggester.suggest(note, SuggestOptions(threshold=0.0, top_k=15))
     assert result.suggestions
     scores = [s.score for s in result.suggestions]
@@ -44,7 +47,7 @@ def test_options_filter_kind_topk_threshold(suggester: Suggester) -> None:
 def test_batch_equals_single(suggester: Suggester) -> None:
     notes = [EXAMPLE, "Familien har fået bevilget aflastning hver anden weekend.", ""]
     many = suggester.suggest_many(notes)
-    for note, result in zip(notes, many):
+    for note, result in zip(notes, many, strict=True):
         single = suggester.suggest(note)
         assert [s.code for s in result.suggestions] == [s.code for s in single.suggestions]
         assert [s.score for s in result.suggestions] == pytest.approx([s.score for s in single.suggestions], abs=2e-3)

@@ -19,8 +19,17 @@ from ffbcoder.catalogue.validate import CatalogueError, Problem, build_catalogue
 PATH_SEP = " > "
 LIST_SEP = " | "
 COLUMNS = (
-    "id", "kind", "label", "path", "parent", "description", "guidance",
-    "synonyms", "examples", "legal_ref", "source",
+    "id",
+    "kind",
+    "label",
+    "path",
+    "parent",
+    "description",
+    "guidance",
+    "synonyms",
+    "examples",
+    "legal_ref",
+    "source",
 )
 
 
@@ -47,9 +56,7 @@ def read_tabular(path: Path, info: CatalogueInfo) -> Catalogue:
     header = [h.strip().lower() for h in rows[0]]
     missing = [c for c in ("id", "kind", "label") if c not in header]
     if missing:
-        raise CatalogueError(
-            str(path), [Problem("row 1", c, "column missing from the header") for c in missing]
-        )
+        raise CatalogueError(str(path), [Problem("row 1", c, "column missing from the header") for c in missing])
     problems: list[Problem] = []
     records = []
     for number, row in enumerate(rows[1:], 2):
@@ -59,7 +66,7 @@ def read_tabular(path: Path, info: CatalogueInfo) -> Catalogue:
         if len(row) != len(header):
             problems.append(Problem(where, "(row)", f"{len(row)} columns, header has {len(header)}"))
             continue
-        values: dict[str, object] = dict(zip(header, (cell.strip() for cell in row)))
+        values: dict[str, object] = dict(zip(header, (cell.strip() for cell in row), strict=True))
         if "path" in values:
             values["path"] = _split(str(values["path"]), PATH_SEP)
         else:
@@ -83,8 +90,17 @@ def write_tabular(catalogue: Catalogue, path: Path) -> None:
     for c in catalogue:
         writer.writerow(
             [
-                c.id, c.kind.value, c.label, PATH_SEP.join(c.path), c.parent or "", c.description,
-                c.guidance, LIST_SEP.join(c.synonyms), LIST_SEP.join(c.examples), c.legal_ref, c.source,
+                c.id,
+                c.kind.value,
+                c.label,
+                PATH_SEP.join(c.path),
+                c.parent or "",
+                c.description,
+                c.guidance,
+                LIST_SEP.join(c.synonyms),
+                LIST_SEP.join(c.examples),
+                c.legal_ref,
+                c.source,
             ]
         )
     path.write_text(buffer.getvalue(), encoding="utf-8")

@@ -80,9 +80,7 @@ def _texts(value: object, where: str, name: str, problems: list[Problem]) -> tup
     return tuple(out)
 
 
-def build_catalogue(
-    info: CatalogueInfo, records: Sequence[tuple[str, Mapping[str, object]]], source: str
-) -> Catalogue:
+def build_catalogue(info: CatalogueInfo, records: Sequence[tuple[str, Mapping[str, object]]], source: str) -> Catalogue:
     """Validate ``records`` (location, field values) and build the catalogue.
 
     Raises :class:`CatalogueError` listing every problem: missing or empty required fields,

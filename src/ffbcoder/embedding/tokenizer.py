@@ -39,9 +39,7 @@ class UnigramVocab:
             pieces=np.frombuffer("\n".join(self.pieces).encode("utf-8"), dtype=np.uint8),
             scores=self.scores.astype(np.float32),
             norm_cp=cps,
-            norm_out=np.frombuffer(
-                "\n".join(self.normalisation[int(c)] for c in cps).encode("utf-8"), dtype=np.uint8
-            ),
+            norm_out=np.frombuffer("\n".join(self.normalisation[int(c)] for c in cps).encode("utf-8"), dtype=np.uint8),
             special=np.array([self.bos_id, self.eos_id, self.pad_id, self.unk_id], dtype=np.int64),
         )
 
@@ -50,7 +48,7 @@ class UnigramVocab:
         with np.load(directory / VOCAB_FILE) as data:
             pieces = data["pieces"].tobytes().decode("utf-8").split("\n")
             outs = data["norm_out"].tobytes().decode("utf-8").split("\n")
-            norm = dict(zip((int(c) for c in data["norm_cp"]), outs))
+            norm = dict(zip((int(c) for c in data["norm_cp"]), outs, strict=True))
             bos, eos, pad, unk = (int(v) for v in data["special"])
             return cls(pieces, data["scores"].copy(), norm, bos, eos, pad, unk)
 
@@ -60,7 +58,7 @@ class UnigramTokenizer:
 
     def __init__(self, vocab: UnigramVocab) -> None:
         self.vocab = vocab
-        self._ids = dict(zip(vocab.pieces, range(len(vocab.pieces))))
+        self._ids = dict(zip(vocab.pieces, range(len(vocab.pieces)), strict=True))
         self._scores = vocab.scores.tolist()
         self._table = {cp: out for cp, out in vocab.normalisation.items()}
         self._max_len = max(len(p) for p in vocab.pieces)

@@ -15,8 +15,12 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import faiss
 
 from ffbcoder.catalogue.model import Catalogue, Concept
 from ffbcoder.embedding.encoder import Encoder
@@ -66,7 +70,7 @@ class IndexMeta:
 class ConceptIndex:
     """Concept-text vectors in a FAISS inner-product index (cosine on normalised vectors)."""
 
-    def __init__(self, meta: IndexMeta, texts: list[ConceptText], index: object) -> None:
+    def __init__(self, meta: IndexMeta, texts: list[ConceptText], index: faiss.Index) -> None:
         self.meta = meta
         self.texts = texts
         self.faiss_index = index
@@ -76,12 +80,12 @@ class ConceptIndex:
     @property
     def vectors(self) -> np.ndarray:
         """All text vectors, (n_texts, dim) float32 (reconstructed from the flat index)."""
-        return np.asarray(self.faiss_index.reconstruct_n(0, self.meta.n_texts))  # type: ignore[attr-defined]
+        return np.asarray(self.faiss_index.reconstruct_n(0, self.meta.n_texts))
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top-k (similarities, text positions) for each query row."""
         k = min(k, self.meta.n_texts)
-        sims, idx = self.faiss_index.search(np.ascontiguousarray(queries, dtype=np.float32), k)  # type: ignore[attr-defined]
+        sims, idx = self.faiss_index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
         return sims, idx
 
     def is_current(self, catalogue: Catalogue, encoder: Encoder) -> bool:

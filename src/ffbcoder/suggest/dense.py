@@ -33,10 +33,12 @@ class DenseScorer:
         if len(embeddings) == 0:
             return np.zeros((0, self.n_concepts), dtype=np.float32)
         sims = embeddings @ self._vectors.T  # a flat index: the product is the search
-        return np.maximum.reduceat(sims, self._starts, axis=1).astype(np.float32)
+        best: np.ndarray = np.maximum.reduceat(sims, self._starts, axis=1).astype(np.float32)
+        return best
 
     def score(self, batch: NoteBatch) -> np.ndarray:
         best = self.raw_similarity(batch.embeddings)
         if best.size == 0:
             return best
-        return best - best.mean(axis=1, keepdims=True)
+        centred: np.ndarray = best - best.mean(axis=1, keepdims=True)
+        return centred

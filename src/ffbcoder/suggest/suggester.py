@@ -96,6 +96,10 @@ class Suggester:
         calibration = load_calibration(bundle, catalogue)
         return cls(catalogue, encoder, index, scorers, calibration)
 
+    def threshold_for(self, code: str) -> float:
+        """The calibrated operating threshold of one concept."""
+        return float(self._thresholds[self._codes.index(code)])
+
     def suggest(self, text: str, options: SuggestOptions | None = None) -> Result:
         return self.suggest_many([text], options)[0]
 
@@ -111,10 +115,19 @@ class Suggester:
         probs = self.segment_probabilities(batch)
         return [self._note_result(batch, probs, i, options) for i in range(len(texts))]
 
+    def features(self, batch: NoteBatch) -> dict[str, np.ndarray]:
+        """Each scorer's (n_segments, n_concepts) evidence strengths."""
+        return {scorer.name: scorer.score(batch) for scorer in self.scorers}
+
     def segment_probabilities(self, batch: NoteBatch) -> np.ndarray:
         """(n_segments, n_concepts) calibrated probabilities."""
-        features = {scorer.name: scorer.score(batch) for scorer in self.scorers}
-        return self.calibration.probability(features)
+        return self.calibration.probability(self.features(batch))
+
+    def with_calibration(self, calibration: Calibration) -> Suggester:
+        """The same models under another calibration (used while calibrating)."""
+        return Suggester(
+            self.catalogue, self.encoder, self.index, self.scorers, calibration, self.segmenter, self.max_note_chars
+        )
 
     def _note_result(self, batch: NoteBatch, probs: np.ndarray, note: int, options: SuggestOptions) -> Result:
         rows = batch.note_segments(note)

@@ -14,6 +14,7 @@ one embedding of the whole sentence blurs both. Evidence then points at the clau
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -102,7 +103,7 @@ class Segmenter:
             if len(left) >= _MIN_CLAUSE_WORDS and len(right) >= _MIN_CLAUSE_WORDS - 1:
                 cuts.append(match.start() + 1)  # the comma or semicolon stays with the left clause
         cuts.append(end)
-        yield from zip(cuts, cuts[1:])
+        yield from itertools.pairwise(cuts)
 
     def _sentences(self, text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
         block = text[start:end]
