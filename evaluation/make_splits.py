@@ -7,6 +7,10 @@ every split in proportion where its support allows, and zero-code notes and hard
 are spread too. Run from the repository root:
 
     python evaluation/make_splits.py annotations/raw/part-*.jsonl --out annotations
+
+The four raw parts (one per annotator, ids n-1xxx to n-4xxx, adjudicated as described in
+annotations/DECISIONS.md) are not kept beside the splits; re-running the script on the three
+split files reproduces them exactly.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ SPLITS = {"train": 0.6, "dev": 0.2, "test": 0.2}
 
 def stratify(notes: list[GoldNote], seed: int = 13) -> dict[str, list[GoldNote]]:
     rng = random.Random(seed)
-    pool = notes[:]
+    pool = sorted(notes, key=lambda n: n.id)  # independent of input order, so re-splitting reproduces
     rng.shuffle(pool)
 
     # Zero-code notes and notes with hard cases are stratified on pseudo-labels too.
