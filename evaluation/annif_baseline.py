@@ -56,15 +56,44 @@ ANALYZER = "snowball(danish)"
 PROJECTS = ("tfidf", "mllm", "omikuji", "ensemble")
 TRAINED_PROJECTS = ("tfidf", "mllm", "omikuji")
 RANKING_LIMIT = 100  # more than the catalogue has concepts: keep every score Annif gives
+TIMING_REPEATS = 3
 TUNE_LIMITS = tuple(range(1, 11))
 TUNE_THRESHOLDS = tuple(round(i * 0.01, 2) for i in range(100))
 
 # Common Danish abbreviations added to the punkt model on top of those it learns, so that
 # "bl.a.", "jf." or "kl." do not end a sentence.
 DANISH_ABBREVIATIONS = (
-    "ang", "bl.a", "ca", "d.d", "dvs", "evt", "f.eks", "fx", "hhv", "ift", "iflg", "inkl", "jf", "jvf",
-    "kl", "kr", "m.fl", "m.m", "mdr", "mht", "mhp", "mv", "nr", "o.l", "osv", "p.t", "pga", "pr",
-    "pt", "tlf", "vedr",
+    "ang",
+    "bl.a",
+    "ca",
+    "d.d",
+    "dvs",
+    "evt",
+    "f.eks",
+    "fx",
+    "hhv",
+    "ift",
+    "iflg",
+    "inkl",
+    "jf",
+    "jvf",
+    "kl",
+    "kr",
+    "m.fl",
+    "m.m",
+    "mdr",
+    "mht",
+    "mhp",
+    "mv",
+    "nr",
+    "o.l",
+    "osv",
+    "p.t",
+    "pga",
+    "pr",
+    "pt",
+    "tlf",
+    "vedr",
 )
 PUNKT_LANGUAGES = ("danish", "english")  # Annif's analyzers call nltk with the default "english"
 
@@ -120,7 +149,8 @@ print(json.dumps({"candidates": int(y.size), "positive": int(y.sum()), "negative
 '''
 
 TIMING_HELPER = '''\
-"""Warm throughput: load each project once, then time suggesting every document of a corpus."""
+"""Warm throughput: load each project once, then time suggesting every document of a corpus
+(median of a few repeats)."""
 import json
 import sys
 import time
@@ -129,7 +159,7 @@ import annif
 import annif.corpus
 import annif.registry
 
-corpus_path, projects = sys.argv[1], sys.argv[2].split(",")
+corpus_path, projects, repeats = sys.argv[1], sys.argv[2].split(","), int(sys.argv[3])
 app = annif.create_flask_app("annif.default_config.Config")
 out = {}
 with app.app_context():
@@ -140,10 +170,14 @@ with app.app_context():
         corpus = annif.corpus.DocumentFileJSONL(corpus_path, project.subjects, "da", require_subjects=False)
         docs = list(corpus.documents)
         list(project.suggest(docs[:1]))  # warm-up: first call builds lazy state
-        loaded = time.perf_counter()
-        n = sum(1 for _ in project.suggest_corpus(annif.corpus.DocumentList(docs)))
-        done = time.perf_counter()
-        out[project_id] = {"load_seconds": loaded - started, "seconds": done - loaded, "notes": n}
+        load_seconds = time.perf_counter() - started
+        runs = []
+        for _ in range(repeats):
+            begin = time.perf_counter()
+            n = sum(1 for _ in project.suggest_corpus(annif.corpus.DocumentList(docs)))
+            runs.append(time.perf_counter() - begin)
+        out[project_id] = {"load_seconds": load_seconds, "seconds": sorted(runs)[len(runs) // 2],
+                           "runs": runs, "notes": n}
 print(json.dumps(out))
 '''
 
@@ -219,13 +253,25 @@ def log(message: str) -> None:
     print(f"[annif-baseline] {message}", flush=True)
 
 
-def run(cmd: Sequence[str | Path], step: str, env: Mapping[str, str] | None = None,
-        cwd: Path | None = None, timeout: float = 1800) -> subprocess.CompletedProcess[str]:
+def run(
+    cmd: Sequence[str | Path],
+    step: str,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 1800,
+) -> subprocess.CompletedProcess[str]:
     """Run a command (argument list, no shell); raise StepError with its output tail on failure."""
     args = [str(c) for c in cmd]
     try:
-        proc = subprocess.run(args, env=dict(env) if env is not None else None, cwd=cwd, text=True,
-                              capture_output=True, timeout=timeout, check=False)
+        proc = subprocess.run(
+            args,
+            env=dict(env) if env is not None else None,
+            cwd=cwd,
+            text=True,
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
     except FileNotFoundError as err:
         raise StepError(f"{step}: cannot run {args[0]}: {err}") from err
     except subprocess.TimeoutExpired as err:
@@ -270,7 +316,7 @@ def uri_to_code(uri: str) -> str | None:
     """Map an Annif subject URI back to a catalogue concept id (None for the placeholder)."""
     if uri == NO_CODE_URI or not uri.startswith(URI_BASE):
         return None
-    return uri[len(URI_BASE):]
+    return uri[len(URI_BASE) :]
 
 
 # ----------------------------------------------------------------------------- inputs
@@ -283,9 +329,13 @@ def load_catalogue(path: Path) -> tuple[dict[str, Any], list[Concept]]:
         raise StepError(f"reading catalogue {path}: {err}") from err
     concepts = [
         Concept(
-            id=c["id"], label=c["label"], description=c.get("description", ""),
-            guidance=c.get("guidance", ""), synonyms=tuple(c.get("synonyms", [])),
-            examples=tuple(c.get("examples", [])), path=tuple(c.get("path", [])),
+            id=c["id"],
+            label=c["label"],
+            description=c.get("description", ""),
+            guidance=c.get("guidance", ""),
+            synonyms=tuple(c.get("synonyms", [])),
+            examples=tuple(c.get("examples", [])),
+            path=tuple(c.get("path", [])),
         )
         for c in data["concepts"]
     ]
@@ -330,34 +380,44 @@ def ensure_venv(paths: Paths, version: str) -> dict[str, str]:
         log(f"creating Annif venv at {paths.venv} and installing {spec} (takes about a minute)")
         base_python = getattr(sys, "_base_executable", sys.executable)
         run([base_python, "-m", "venv", paths.venv], "creating the Annif venv")
-        run([paths.python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", spec],
-            f"pip install {spec}", timeout=1800)
+        run(
+            [paths.python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", spec],
+            f"pip install {spec}",
+            timeout=1800,
+        )
         stamp.write_text(spec, encoding="utf-8")
-    proc = run([paths.python, "-m", "pip", "list", "--format=json", "--disable-pip-version-check"],
-               "listing the Annif venv's packages")
+    proc = run(
+        [paths.python, "-m", "pip", "list", "--format=json", "--disable-pip-version-check"],
+        "listing the Annif venv's packages",
+    )
     installed = {p["name"].lower(): p["version"] for p in json.loads(proc.stdout)}
     bad = sorted(name for name in FORBIDDEN_PACKAGES if name in installed)
     if bad:
-        raise StepError(f"the Annif venv pulled in packages it must not have: {', '.join(bad)} "
-                        f"(delete {paths.venv} and check the extras)")
+        raise StepError(
+            f"the Annif venv pulled in packages it must not have: {', '.join(bad)} "
+            f"(delete {paths.venv} and check the extras)"
+        )
     if installed.get("annif") != version:
         raise StepError(f"the Annif venv has annif {installed.get('annif')}, expected {version}")
     versions = {name: installed[name] for name in REPORTED_PACKAGES if name in installed}
-    versions["python"] = run([paths.python, "-c", "import platform; print(platform.python_version())"],
-                             "reading the venv's Python version").stdout.strip()
+    versions["python"] = run(
+        [paths.python, "-c", "import platform; print(platform.python_version())"], "reading the venv's Python version"
+    ).stdout.strip()
     return versions
 
 
 def annif_env(paths: Paths) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ANNIF_", "NLTK_", "VIRTUAL_ENV"))}
-    env.update({
-        "ANNIF_PROJECTS": str(paths.projects_cfg),
-        "ANNIF_DATADIR": str(paths.datadir),
-        "NLTK_DATA": str(paths.nltk_data),
-        "HF_HUB_OFFLINE": "1",
-        "PYTHONHASHSEED": "0",
-        "PATH": f"{paths.venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
-    })
+    env.update(
+        {
+            "ANNIF_PROJECTS": str(paths.projects_cfg),
+            "ANNIF_DATADIR": str(paths.datadir),
+            "NLTK_DATA": str(paths.nltk_data),
+            "HF_HUB_OFFLINE": "1",
+            "PYTHONHASHSEED": "0",
+            "PATH": f"{paths.venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+        }
+    )
     return env
 
 
@@ -370,8 +430,9 @@ def write_helper(paths: Paths, name: str, source: str) -> Path:
 # ----------------------------------------------------------------------------- step 2: punkt
 
 
-def ensure_punkt(paths: Paths, concepts: Sequence[Concept], train: Sequence[Note],
-                 env: Mapping[str, str]) -> dict[str, Any]:
+def ensure_punkt(
+    paths: Paths, concepts: Sequence[Concept], train: Sequence[Note], env: Mapping[str, str]
+) -> dict[str, Any]:
     """Train punkt on the catalogue texts and the train notes, installed for nltk under NLTK_DATA.
 
     Annif's analyzers call nltk's sent_tokenize/word_tokenize with nltk's default language
@@ -398,8 +459,19 @@ def ensure_punkt(paths: Paths, concepts: Sequence[Concept], train: Sequence[Note
     text_file.write_text(text, encoding="utf-8")
     helper = write_helper(paths, "build_punkt.py", PUNKT_HELPER)
     sample = "SB ringede til mor kl. 14. Hun sagde bl.a., at drengen er syg, jf. lægen. Mor ringer igen."
-    proc = run([paths.python, helper, text_file, paths.nltk_data, ",".join(PUNKT_LANGUAGES),
-                ",".join(DANISH_ABBREVIATIONS), sample], "building NLTK punkt data", env=env)
+    proc = run(
+        [
+            paths.python,
+            helper,
+            text_file,
+            paths.nltk_data,
+            ",".join(PUNKT_LANGUAGES),
+            ",".join(DANISH_ABBREVIATIONS),
+            sample,
+        ],
+        "building NLTK punkt data",
+        env=env,
+    )
     info = json.loads(proc.stdout.strip().splitlines()[-1])
     if any(len(sents) != 3 for sents in info["check"].values()):
         raise StepError(f"the punkt model splits the check sentence wrongly: {info['check']}")
@@ -412,8 +484,9 @@ def ensure_punkt(paths: Paths, concepts: Sequence[Concept], train: Sequence[Note
 
 
 def turtle_literal(text: str, lang: str | None = LANGUAGE) -> str:
-    escaped = (text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-               .replace("\r", "\\r").replace("\t", "\\t"))
+    escaped = (
+        text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    )
     return f'"{escaped}"' + (f"@{lang}" if lang else "")
 
 
@@ -507,12 +580,28 @@ def projects_cfg(args: argparse.Namespace) -> str:
     )
 
 
-def training_corpus(notes: Sequence[Note]) -> list[dict[str, Any]]:
-    """Annif JSONL documents; newlines stay in the text (JSON escapes them)."""
+def training_corpus(notes: Sequence[Note], zero_code: str) -> list[dict[str, Any]]:
+    """Annif JSONL documents; newlines stay in the text (JSON escapes them). Annif skips training
+    documents without subjects, so zero-code notes get the placeholder subject or are left out."""
+    placeholder = [{"uri": NO_CODE_URI}] if zero_code == "placeholder" else []
     return [
-        {"document_id": n.id, "text": n.text,
-         "subjects": [{"uri": concept_uri(c)} for c in n.codes] or [{"uri": NO_CODE_URI}]}
+        {"document_id": n.id, "text": n.text, "subjects": [{"uri": concept_uri(c)} for c in n.codes] or placeholder}
         for n in notes
+        if n.codes or placeholder
+    ]
+
+
+def catalogue_corpus(concepts: Sequence[Concept]) -> list[dict[str, Any]]:
+    """One training document per concept (label, synonyms, examples, description), coded with it."""
+    return [
+        {
+            "document_id": f"catalogue:{c.id}",
+            "subjects": [{"uri": concept_uri(c.id)}],
+            "text": "\n".join(
+                [f"{c.label}.", *(f"{s}." for s in c.synonyms), *(f"{e}." for e in c.examples), c.description]
+            ),
+        }
+        for c in concepts
     ]
 
 
@@ -520,14 +609,22 @@ def input_corpus(notes: Sequence[Note]) -> list[dict[str, Any]]:
     return [{"document_id": n.id, "text": n.text} for n in notes]
 
 
-def train_projects(paths: Paths, env: Mapping[str, str], jobs: int) -> dict[str, float]:
+def train_projects(paths: Paths, env: Mapping[str, str], jobs: int, catalogue_docs: bool) -> dict[str, float]:
+    """Train tfidf, mllm and omikuji on the train split; with catalogue_docs, tfidf and omikuji also
+    get one document per concept (mllm learns from label matches in real notes, so not there)."""
     seconds: dict[str, float] = {}
-    corpus = paths.corpora / "train.jsonl"
     for project in TRAINED_PROJECTS:
+        corpora = [paths.corpora / "train.jsonl"]
+        if catalogue_docs and project != "mllm":
+            corpora.append(paths.corpora / "catalogue.jsonl")
         log(f"training {project}")
         started = time.perf_counter()
-        run([paths.annif, "train", project, corpus, "--jobs", str(jobs)], f"training {project}",
-            env=env, cwd=paths.work)
+        run(
+            [paths.annif, "train", project, *corpora, "--jobs", str(jobs)],
+            f"training {project}",
+            env=env,
+            cwd=paths.work,
+        )
         seconds[project] = time.perf_counter() - started
     seconds["ensemble"] = 0.0  # Annif's basic ensemble averages its sources; it has nothing to train
     return seconds
@@ -556,9 +653,25 @@ def suggest(paths: Paths, env: Mapping[str, str], project: str, split: str) -> t
     output = paths.work / "results" / f"{project}-{split}.jsonl"
     output.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    run([paths.annif, "index", project, corpus, "--output", output, "--force", "--no-include-doc",
-         "--limit", str(RANKING_LIMIT), "--threshold", "0"], f"suggesting {split} with {project}",
-        env=env, cwd=paths.work)
+    run(
+        [
+            paths.annif,
+            "index",
+            project,
+            corpus,
+            "--output",
+            output,
+            "--force",
+            "--no-include-doc",
+            "--limit",
+            str(RANKING_LIMIT),
+            "--threshold",
+            "0",
+        ],
+        f"suggesting {split} with {project}",
+        env=env,
+        cwd=paths.work,
+    )
     wall = time.perf_counter() - started
     rankings: dict[str, Ranking] = {}
     for line in output.read_text(encoding="utf-8").splitlines():
@@ -600,27 +713,37 @@ def tune(notes: Sequence[Note], rankings: Mapping[str, Ranking]) -> tuple[int, f
 
 def warm_timing(paths: Paths, env: Mapping[str, str], split: str) -> dict[str, dict[str, float]]:
     helper = write_helper(paths, "time_suggest.py", TIMING_HELPER)
-    proc = run([paths.python, helper, paths.corpora / f"{split}.jsonl", ",".join(PROJECTS)],
-               "timing warm suggestion", env=env, cwd=paths.work)
+    proc = run(
+        [paths.python, helper, paths.corpora / f"{split}.jsonl", ",".join(PROJECTS), str(TIMING_REPEATS)],
+        "timing warm suggestion",
+        env=env,
+        cwd=paths.work,
+    )
     timing: dict[str, dict[str, float]] = json.loads(proc.stdout.strip().splitlines()[-1])
     return timing
 
 
 def print_table(summary: Mapping[str, Any]) -> None:
-    header = (f"{'project':<10} {'notes/s':>9} {'cli n/s':>8} {'train s':>8} {'limit':>5} {'thr':>5} "
-              f"{'dev P':>6} {'dev R':>6} {'dev F1':>6} {'test P':>6} {'test R':>6} {'test F1':>7}")
+    header = (
+        f"{'project':<10} {'notes/s':>9} {'cli n/s':>8} {'train s':>8} {'limit':>5} {'thr':>5} "
+        f"{'dev P':>6} {'dev R':>6} {'dev F1':>6} {'test P':>6} {'test R':>6} {'test F1':>7}"
+    )
     print()
     print(header)
     print("-" * len(header))
     for project, s in summary["projects"].items():
         dev, test = s["dev_micro"], s["test_micro"]
-        print(f"{project:<10} {s['notes_per_second']:>9.1f} {s['cli_notes_per_second']:>8.1f} "
-              f"{s['train_seconds']:>8.1f} {s['limit']:>5} {s['threshold']:>5.2f} "
-              f"{dev['precision']:>6.3f} {dev['recall']:>6.3f} {dev['f1']:>6.3f} "
-              f"{test['precision']:>6.3f} {test['recall']:>6.3f} {test['f1']:>7.3f}")
+        print(
+            f"{project:<10} {s['notes_per_second']:>9.1f} {s['cli_notes_per_second']:>8.1f} "
+            f"{s['train_seconds']:>8.1f} {s['limit']:>5} {s['threshold']:>5.2f} "
+            f"{dev['precision']:>6.3f} {dev['recall']:>6.3f} {dev['f1']:>6.3f} "
+            f"{test['precision']:>6.3f} {test['recall']:>6.3f} {test['f1']:>7.3f}"
+        )
     print()
-    print("notes/s: warm (model loaded, as ffbcoder's evaluation times it); cli n/s: one cold "
-          "`annif index` run over the test split, process start and model load included.")
+    print(
+        "notes/s: warm (model loaded, as ffbcoder's evaluation times it); cli n/s: one cold "
+        "`annif index` run over the test split, process start and model load included."
+    )
 
 
 # ----------------------------------------------------------------------------- main
@@ -633,20 +756,41 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--test", type=Path, required=True, help="gold JSONL to evaluate on")
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument("--catalogue", type=Path, default=DEFAULT_CATALOGUE)
-    parser.add_argument("--cache-dir", type=Path, default=ROOT / ".cache",
-                        help="holds annif-venv/ and annif-work/ (default: <repo>/.cache)")
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=ROOT / ".cache",
+        help="holds annif-venv/ and annif-work/ (default: <repo>/.cache)",
+    )
     parser.add_argument("--annif-version", default=ANNIF_VERSION)
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
-    parser.add_argument("--mllm-examples", choices=("hidden", "alt", "none"), default="hidden",
-                        help="how catalogue example phrasings enter the vocabulary (default: hiddenLabel, "
-                             "which mllm matches with use_hidden_labels)")
+    parser.add_argument(
+        "--mllm-examples",
+        choices=("hidden", "alt", "none"),
+        default="hidden",
+        help="how catalogue example phrasings enter the vocabulary (default: hiddenLabel, "
+        "which mllm matches with use_hidden_labels)",
+    )
     parser.add_argument("--mllm-min-samples-leaf", type=int, default=5)
     parser.add_argument("--mllm-max-leaf-nodes", type=int, default=1000)
     parser.add_argument("--omikuji-ngram", type=int, default=1)
-    parser.add_argument("--ensemble-sources", default="tfidf,mllm,omikuji",
-                        help="Annif sources string, optionally weighted (e.g. tfidf:1,mllm:2,omikuji:1)")
-    parser.add_argument("--fresh", action="store_true",
-                        help="delete the Annif work folder first (the venv is kept)")
+    parser.add_argument(
+        "--ensemble-sources",
+        default="tfidf,mllm,omikuji",
+        help="Annif sources string, optionally weighted (e.g. tfidf:1,mllm:2,omikuji:1)",
+    )
+    parser.add_argument(
+        "--zero-code",
+        choices=("placeholder", "drop"),
+        default="placeholder",
+        help="train on zero-code notes under a placeholder subject (default) or leave them out",
+    )
+    parser.add_argument(
+        "--catalogue-docs",
+        action="store_true",
+        help="also train tfidf and omikuji on one document per catalogue concept",
+    )
+    parser.add_argument("--fresh", action="store_true", help="delete the Annif work folder first (the venv is kept)")
     return parser.parse_args(argv)
 
 
@@ -666,21 +810,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     env = annif_env(paths)
 
     punkt = ensure_punkt(paths, concepts, splits["train"], env)
-    log(f"punkt ({punkt['format']}, nltk {punkt['nltk']}): {punkt['abbreviations']} abbreviations, "
-        f"{punkt['sent_starters']} sentence starters")
+    log(
+        f"punkt ({punkt['format']}, nltk {punkt['nltk']}): {punkt['abbreviations']} abbreviations, "
+        f"{punkt['sent_starters']} sentence starters"
+    )
 
     vocab_file = paths.work / "ffb-bu.ttl"
     write_if_changed(vocab_file, catalogue_to_skos(info, concepts, args.mllm_examples))
     write_if_changed(paths.projects_cfg, projects_cfg(args))
     log("loading the SKOS vocabulary")
-    run([paths.annif, "load-vocab", VOCAB_ID, vocab_file, "--force"], "annif load-vocab", env=env,
-        cwd=paths.work)
+    run([paths.annif, "load-vocab", VOCAB_ID, vocab_file, "--force"], "annif load-vocab", env=env, cwd=paths.work)
 
-    write_jsonl(paths.corpora / "train.jsonl", training_corpus(splits["train"]))
+    write_jsonl(paths.corpora / "train.jsonl", training_corpus(splits["train"], args.zero_code))
     for name in ("dev", "test"):
         write_jsonl(paths.corpora / f"{name}.jsonl", input_corpus(splits[name]))
 
-    train_seconds = train_projects(paths, env, args.jobs)
+    write_jsonl(paths.corpora / "catalogue.jsonl", catalogue_corpus(concepts))
+    train_seconds = train_projects(paths, env, args.jobs, args.catalogue_docs)
     mllm_candidates = mllm_stats(paths, env)
     log(f"mllm training candidates: {mllm_candidates}")
 
@@ -688,14 +834,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     warm = warm_timing(paths, env, "test")
 
     summary: dict[str, Any] = {
-        "annif": {"versions": versions, "extras": list(ANNIF_EXTRAS), "language": LANGUAGE,
-                  "analyzer": ANALYZER, "projects_cfg": paths.projects_cfg.read_text(encoding="utf-8")},
+        "annif": {
+            "versions": versions,
+            "extras": list(ANNIF_EXTRAS),
+            "language": LANGUAGE,
+            "analyzer": ANALYZER,
+            "projects_cfg": paths.projects_cfg.read_text(encoding="utf-8"),
+        },
+        "settings": {
+            "uri_base": URI_BASE,
+            "mllm_examples": args.mllm_examples,
+            "zero_code": args.zero_code,
+            "catalogue_docs": args.catalogue_docs,
+            "jobs": args.jobs,
+            "timing": "notes_per_second: warm, model loaded, median of "
+            f"{TIMING_REPEATS} runs over the test split; cli_*: one cold `annif index` "
+            "run (process start and model load included); train_seconds: wall time "
+            "of `annif train` (process start included)",
+        },
         "catalogue": {"id": info.get("id"), "version": info.get("version"), "concepts": len(concepts)},
         "splits": {k: {"path": str(getattr(args, k)), "notes": len(v)} for k, v in splits.items()},
         "punkt": {k: v for k, v in punkt.items() if k != "check"},
         "mllm_training_candidates": mllm_candidates,
-        "tuning": {"split": "dev", "metric": "micro-F1", "limits": [TUNE_LIMITS[0], TUNE_LIMITS[-1]],
-                   "thresholds": [TUNE_THRESHOLDS[0], TUNE_THRESHOLDS[-1], 0.01]},
+        "tuning": {
+            "split": "dev",
+            "metric": "micro-F1",
+            "limits": [TUNE_LIMITS[0], TUNE_LIMITS[-1]],
+            "thresholds": [TUNE_THRESHOLDS[0], TUNE_THRESHOLDS[-1], 0.01],
+        },
         "projects": {},
     }
     paths.out.mkdir(parents=True, exist_ok=True)
@@ -707,9 +873,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         result: dict[str, Any] = {}
         for name, rankings in (("dev", dev_rankings), ("test", test_rankings)):
             predicted = {n.id: cut(rankings.get(n.id, []), limit, threshold) for n in splits[name]}
-            write_jsonl(paths.out / f"{project}-{name}.jsonl", (
-                {"id": n.id, "ranking": [[c, round(s, 6)] for c, s in rankings.get(n.id, [])],
-                 "predicted": predicted[n.id]} for n in splits[name]))
+            write_jsonl(
+                paths.out / f"{project}-{name}.jsonl",
+                (
+                    {
+                        "id": n.id,
+                        "ranking": [[c, round(s, 6)] for c, s in rankings.get(n.id, [])],
+                        "predicted": predicted[n.id],
+                    }
+                    for n in splits[name]
+                ),
+            )
             result[f"{name}_micro"] = micro_prf(splits[name], predicted)
         n_test = len(splits["test"])
         timing = warm[project]

@@ -14,6 +14,8 @@ from ffbcoder.catalogue.model import Catalogue, CatalogueInfo, ConceptKind, Unkn
 from ffbcoder.catalogue.validate import CatalogueError
 from ffbcoder.config import Settings
 from ffbcoder.evaluation.gold import GoldSetError
+from ffbcoder.suggest.suggester import StaleModelError
+from ffbcoder.suggest.trained import MissingModelError
 
 log = logging.getLogger("ffbcoder")
 
@@ -303,6 +305,28 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    from ffbcoder.evaluation.gold import read_gold
+    from ffbcoder.learn.train import BASE_SCORERS, TRAINED_SCORERS, TrainConfig, base_suggester, train
+    from ffbcoder.suggest.suggester import model_bundle_dir
+
+    settings = _settings(args)
+    suggester = base_suggester(settings)
+    notes = read_gold(Path(args.gold), suggester.catalogue)
+    scorers = tuple(args.scorers.split(",")) if args.scorers else BASE_SCORERS + TRAINED_SCORERS
+    unknown = set(scorers) - set(BASE_SCORERS + TRAINED_SCORERS)
+    if unknown:
+        raise UsageError(
+            f"unknown scorer(s) {sorted(unknown)}; choose from {', '.join(BASE_SCORERS + TRAINED_SCORERS)}"
+        )
+    config = TrainConfig(folds=args.folds, seed=args.seed, scorers=scorers, context=not args.no_context)
+    out = Path(args.out) if args.out else model_bundle_dir(settings, suggester.catalogue)
+    calibration = train(suggester, notes, out, config)
+    print(f"wrote {out}: scorers {', '.join(calibration.scorers)}, {len(calibration.weights)} fusion weights")
+    print("next: ffbcoder calibrate --gold DEV (chooses thresholds on the dev split)")
+    return 0
+
+
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from ffbcoder.evaluation.gold import read_gold
     from ffbcoder.learn.calibrate import fit_calibration
@@ -317,7 +341,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     )
     out = Path(args.out) if args.out else model_bundle_dir(settings, suggester.catalogue) / CALIBRATION_FILE
     calibration.save(out)
-    print(f"wrote {out}: weights {calibration.weights}, bias {calibration.bias}, threshold {calibration.threshold}")
+    print(f"wrote {out}: {len(calibration.weights)} fusion weights rescaled, global threshold {calibration.threshold}")
     if calibration.per_kind:
         print(f"  per kind: {calibration.per_kind}")
     if calibration.per_concept:
@@ -391,6 +415,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threshold", type=float, help="one threshold instead of the calibrated ones")
     p.set_defaults(func=cmd_evaluate)
 
+    p = sub.add_parser("train", parents=[common], help="learn example bank, heads and fusion from annotated notes")
+    p.add_argument("--gold", required=True, help="gold JSONL file (the train split)")
+    p.add_argument("--out", help="model bundle directory (default: <models-dir>/<catalogue id>)")
+    p.add_argument("--scorers", help="comma-separated scorers (default: dense,lexical,examples,head)")
+    p.add_argument("--no-context", action="store_true", help="leave out negation, uncertainty and attribution features")
+    p.add_argument("--folds", type=int, default=5, help="cross-fitting folds for the fusion (default 5)")
+    p.add_argument("--seed", type=int, default=13)
+    p.set_defaults(func=cmd_train)
+
     p = sub.add_parser("calibrate", parents=[common], help="fit score calibration and thresholds on a dev split")
     p.add_argument("--gold", required=True, help="gold JSONL file (the dev split; never the test split)")
     p.add_argument("--mode", choices=["global", "kind", "concept"], default="kind", help="threshold granularity")
@@ -424,7 +457,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         return func(args)
-    except (UsageError, CatalogueError, UnknownCodeError, GoldSetError) as exc:
+    except (UsageError, CatalogueError, UnknownCodeError, GoldSetError, StaleModelError, MissingModelError) as exc:
         print(f"ffbcoder: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -14,6 +14,16 @@ class ConceptKind(StrEnum):
     INDSATS = "indsats"
 
 
+class Subject(StrEnum):
+    """Whose condition a tilstand describes; steers attribution (mother's drinking is not the child's)."""
+
+    UNSPECIFIED = ""
+    CHILD = "barn"
+    PARENT = "forælder"
+    FAMILY = "familie"
+    RELATION = "relation"  # between child and adults: violence against the child, parentification
+
+
 class UnknownCodeError(KeyError):
     """A code that the catalogue does not contain."""
 
@@ -32,12 +42,14 @@ class Concept:
 
     ``path`` holds the labels of the groups or ancestor concepts above it (for the
     children's draft: domain and theme); ``parent`` is the id of a parent concept where
-    the parent is itself codable (FHIR code systems), else None.
+    the parent is itself codable (FHIR code systems), else None. ``about`` says whose
+    condition a tilstand is (empty where the catalogue does not say).
     """
 
     id: str
     kind: ConceptKind
     label: str
+    about: Subject = Subject.UNSPECIFIED
     path: tuple[str, ...] = ()
     parent: str | None = None
     description: str = ""
@@ -50,6 +62,7 @@ class Concept:
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)
         data["kind"] = self.kind.value
+        data["about"] = self.about.value
         data["path"] = list(self.path)
         data["synonyms"] = list(self.synonyms)
         data["examples"] = list(self.examples)

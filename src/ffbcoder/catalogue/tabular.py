@@ -1,10 +1,11 @@
 """Plain CSV/TSV catalogues: import and export.
 
 Columns (header row required; order free): ``id``, ``kind``, ``label`` (required), and
-optionally ``path`` (group labels joined by `` > ``), ``parent``, ``description``,
-``guidance``, ``synonyms`` and ``examples`` (items joined by `` | ``), ``legal_ref``,
-``source``. The layout of the shared children's draft (``domain``, ``theme``, ``scope``)
-is read too: domain and theme become the path, scope the description.
+optionally ``about`` (barn, forælder, familie, relation), ``path`` (group labels joined by
+`` > ``), ``parent``, ``description``, ``guidance``, ``synonyms`` and ``examples`` (items
+joined by `` | ``), ``legal_ref``, ``source``. The layout of the shared children's draft
+(``domain``, ``theme``, ``scope``) is read too: domain and theme become the path, scope the
+description.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ COLUMNS = (
     "id",
     "kind",
     "label",
+    "about",
     "path",
     "parent",
     "description",
@@ -93,6 +95,7 @@ def write_tabular(catalogue: Catalogue, path: Path) -> None:
                 c.id,
                 c.kind.value,
                 c.label,
+                c.about.value,
                 PATH_SEP.join(c.path),
                 c.parent or "",
                 c.description,

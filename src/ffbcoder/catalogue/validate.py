@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ffbcoder.catalogue.model import Catalogue, CatalogueInfo, Concept, ConceptKind
+from ffbcoder.catalogue.model import Catalogue, CatalogueInfo, Concept, ConceptKind, Subject
 
 _ID = re.compile(r"^[^\s\x00-\x1f]{1,128}$")
 _REQUIRED = ("id", "kind", "label")
@@ -111,6 +111,13 @@ def build_catalogue(info: CatalogueInfo, records: Sequence[tuple[str, Mapping[st
                 kind = ConceptKind(kind_text)
             except ValueError:
                 problems.append(Problem(where, "kind", f"{kind_text!r} is neither 'tilstand' nor 'indsats'"))
+        about_text = _text(values.get("about"), where, "about", problems)
+        about = Subject.UNSPECIFIED
+        try:
+            about = Subject(about_text)
+        except ValueError:
+            allowed = ", ".join(repr(s.value) for s in Subject)
+            problems.append(Problem(where, "about", f"{about_text!r} is not one of {allowed}"))
         parent = _text(values.get("parent"), where, "parent", problems) or None
         fields = {name: _text(values.get(name), where, name, problems) for name in _TEXT_FIELDS}
         lists = {name: _texts(values.get(name), where, name, problems) for name in _LIST_FIELDS}
@@ -121,6 +128,7 @@ def build_catalogue(info: CatalogueInfo, records: Sequence[tuple[str, Mapping[st
                 id=code,
                 kind=kind,
                 label=fields["label"],
+                about=about,
                 path=lists["path"],
                 parent=parent,
                 description=fields["description"],

@@ -1,11 +1,13 @@
-"""Fit the fusion weights and choose operating thresholds on a gold split (``calibrate --gold DEV``).
+"""``ffbcoder calibrate --gold DEV``: make scores probabilities and choose operating thresholds.
 
-1. Every note is segmented and scored; a note's feature for a concept is the maximum over
-   its segments of each scorer's strength.
-2. A logistic regression over those features (one row per note and concept, label: the
-   concept is gold) gives the fusion weights and bias, so scores are probabilities.
+1. Every dev note is scored with the current fusion weights; a note's logit for a concept
+   is the best segment's logit.
+2. Platt scaling: a one-feature logistic regression on those logits (label: the concept is
+   gold) rescales the weights and bias, so a score reads as the share of such suggestions
+   that annotators confirmed. Ranking does not change.
 3. Thresholds maximise F1 on the same split: one global threshold, one per kind, or one per
-   concept (falling back to the kind's threshold for concepts with too little support).
+   concept (concepts with too little dev support keep their kind's threshold).
+Never run this on the test split.
 """
 
 from __future__ import annotations
@@ -26,19 +28,18 @@ MIN_CONCEPT_SUPPORT = 3
 _GRID = np.round(np.arange(0.01, 0.96, 0.01), 2)
 
 
-def note_features(suggester: Suggester, notes: Sequence[GoldNote], batch_size: int = 32) -> dict[str, np.ndarray]:
-    """(n_notes, n_concepts) per scorer: the best segment's strength (0 for empty notes)."""
-    n_concepts = len(suggester.catalogue)
-    out: dict[str, list[np.ndarray]] = {s.name: [] for s in suggester.scorers}
+def note_logits(suggester: Suggester, notes: Sequence[GoldNote], batch_size: int = 32) -> np.ndarray:
+    """(n_notes, n_concepts) best segment logit under the current weights (very low if no segment)."""
+    rows_out = []
     for start in range(0, len(notes), batch_size):
         chunk = notes[start : start + batch_size]
         batch = prepare_batch([n.text for n in chunk], suggester.segmenter, suggester.encoder)
-        features = suggester.features(batch)
-        for name, matrix in features.items():
-            for i in range(len(chunk)):
-                rows = batch.note_segments(i)
-                out[name].append(matrix[rows].max(axis=0) if len(rows) else np.zeros(n_concepts, np.float32))
-    return {name: np.vstack(rows) for name, rows in out.items()}
+        probs = suggester.segment_probabilities(batch).astype(np.float64)
+        logits = np.log(np.clip(probs, 1e-12, 1)) - np.log(np.clip(1 - probs, 1e-12, 1))
+        for i in range(len(chunk)):
+            rows = batch.note_segments(i)
+            rows_out.append(logits[rows].max(axis=0) if len(rows) else np.full(logits.shape[1], -30.0))
+    return np.vstack(rows_out)
 
 
 def gold_matrix(suggester: Suggester, notes: Sequence[GoldNote]) -> np.ndarray:
@@ -50,7 +51,8 @@ def gold_matrix(suggester: Suggester, notes: Sequence[GoldNote]) -> np.ndarray:
     return y
 
 
-def _best_threshold(probs: np.ndarray, gold: np.ndarray) -> tuple[float, float]:
+def best_threshold(probs: np.ndarray, gold: np.ndarray) -> tuple[float, float]:
+    """The grid threshold with the highest micro-F1 (ties: the lower threshold)."""
     best = (0.5, -1.0)
     for t in _GRID:
         predicted = probs >= t
@@ -68,33 +70,35 @@ def fit_calibration(
 ) -> Calibration:
     from sklearn.linear_model import LogisticRegression
 
-    features = note_features(suggester, notes)
-    names = sorted(features)
+    base = suggester.calibration
+    logits = note_logits(suggester, notes)
     y = gold_matrix(suggester, notes)
-    x = np.stack([features[name].reshape(-1) for name in names], axis=1)
-    model = LogisticRegression(C=1.0, max_iter=1000)
-    model.fit(x, y.reshape(-1))
-    weights = {name: round(float(w), 6) for name, w in zip(names, model.coef_[0], strict=True)}
-    calibration = Calibration(
-        weights=weights,
-        bias=round(float(model.intercept_[0]), 6),
+    platt = LogisticRegression(C=100.0, max_iter=1000)
+    platt.fit(logits.reshape(-1, 1), y.reshape(-1))
+    a, b = float(platt.coef_[0][0]), float(platt.intercept_[0])
+    calibration = replace(
+        base,
+        weights={name: round(w * a, 6) for name, w in base.weights.items()},
+        bias=round(base.bias * a + b, 6),
         catalogue_hash=suggester.catalogue.content_hash(),
-        fitted_on=description or f"{len(notes)} gold notes",
+        fitted_on=(base.fitted_on + "; " if base.fitted_on.startswith("fusion") else "")
+        + f"Platt scaling and thresholds on {description or f'{len(notes)} notes'}",
+        per_kind={},
+        per_concept={},
     )
-    probs = calibration.probability(features)
-    threshold, _ = _best_threshold(probs, y)
-    calibration = replace(calibration, threshold=threshold)
+    probs = 1.0 / (1.0 + np.exp(-(a * logits + b)))
+    calibration = replace(calibration, threshold=best_threshold(probs, y)[0])
     kinds = np.array([c.kind.value for c in suggester.catalogue])
     if mode in ("kind", "concept"):
-        per_kind = {}
-        for kind in sorted(set(kinds)):
-            cols = kinds == kind
-            per_kind[str(kind)] = _best_threshold(probs[:, cols], y[:, cols])[0]
+        per_kind = {
+            str(kind): best_threshold(probs[:, kinds == kind], y[:, kinds == kind])[0] for kind in sorted(set(kinds))
+        }
         calibration = replace(calibration, per_kind=per_kind)
     if mode == "concept":
-        per_concept = {}
-        for c, concept in enumerate(suggester.catalogue):
-            if y[:, c].sum() >= MIN_CONCEPT_SUPPORT:
-                per_concept[concept.id] = _best_threshold(probs[:, c], y[:, c])[0]
+        per_concept = {
+            concept.id: best_threshold(probs[:, c], y[:, c])[0]
+            for c, concept in enumerate(suggester.catalogue)
+            if y[:, c].sum() >= MIN_CONCEPT_SUPPORT
+        }
         calibration = replace(calibration, per_concept=per_concept)
     return calibration

@@ -41,6 +41,9 @@ class Scorer(Protocol):
 
 _REGISTRY: dict[str, str] = {
     "dense": "ffbcoder.suggest.dense:DenseScorer",
+    "lexical": "ffbcoder.suggest.lexical:LexicalScorer",
+    "examples": "ffbcoder.suggest.trained:ExampleBankScorer",
+    "head": "ffbcoder.suggest.trained:HeadScorer",
 }
 
 

@@ -17,13 +17,14 @@ from ffbcoder.embedding.convert import ensure_converted
 from ffbcoder.embedding.encoder import Encoder, EncoderConfig, load_encoder
 from ffbcoder.index.concept_index import ConceptIndex, load_or_build
 from ffbcoder.suggest.batch import NoteBatch, prepare_batch
+from ffbcoder.suggest.features import FeatureBuilder
 from ffbcoder.suggest.fuse import CALIBRATION_FILE, Calibration
 from ffbcoder.suggest.scorer import Scorer, ScorerContext, create_scorer
+from ffbcoder.text.context import ContextDetector, SegmentContext
 from ffbcoder.text.segment import Segmenter
 
 log = logging.getLogger(__name__)
 
-DEFAULT_SCORERS = ("dense",)
 EVIDENCE_RATIO = 0.75
 
 
@@ -47,6 +48,10 @@ class NoteTooLongError(ValueError):
     """A note longer than the suggester accepts."""
 
 
+class StaleModelError(RuntimeError):
+    """Trained scorers that belong to another embedding model."""
+
+
 class Suggester:
     def __init__(
         self,
@@ -57,6 +62,7 @@ class Suggester:
         calibration: Calibration,
         segmenter: Segmenter | None = None,
         max_note_chars: int = 100_000,
+        context_detector: ContextDetector | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.encoder = encoder
@@ -65,6 +71,8 @@ class Suggester:
         self.calibration = calibration
         self.segmenter = segmenter or Segmenter()
         self.max_note_chars = max_note_chars
+        self.context_detector = context_detector or ContextDetector()
+        self.feature_builder = FeatureBuilder(catalogue)
         self._codes = catalogue.ids()
         self._kinds = [c.kind.value for c in catalogue]
         self._labels = [c.label for c in catalogue]
@@ -75,9 +83,13 @@ class Suggester:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, scorer_names: Sequence[str] = DEFAULT_SCORERS, rebuild_index: bool = False
+        cls,
+        settings: Settings,
+        calibration: Calibration | None = None,
+        rebuild_index: bool = False,
     ) -> Suggester:
-        """Load catalogue, model (converting it on first use), index and calibration."""
+        """Load catalogue, model (converting it on first use), index, trained scorers and
+        calibration; the calibration names the scorers it was fitted with."""
         catalogue = resolve_catalogue(settings.catalogue)
         model_dir = settings.resolved_model_dir
         ensure_converted(model_dir)
@@ -92,8 +104,14 @@ class Suggester:
         index = load_or_build(catalogue, encoder, settings.index_dir, rebuild=rebuild_index)
         bundle = model_bundle_dir(settings, catalogue)
         context = ScorerContext(catalogue, encoder, index, models_dir=bundle)
-        scorers = [create_scorer(name, context) for name in scorer_names]
-        calibration = load_calibration(bundle, catalogue)
+        calibration = calibration or load_calibration(bundle, catalogue)
+        trained = [name for name in calibration.scorers if name in ("examples", "head")]
+        if trained and calibration.encoder and calibration.encoder != encoder.fingerprint:
+            raise StaleModelError(
+                f"the trained scorers in {bundle} were fitted with model {calibration.encoder}, but the loaded "
+                f"model is {encoder.fingerprint}; run 'ffbcoder train' and 'ffbcoder calibrate' again"
+            )
+        scorers = [create_scorer(name, context) for name in calibration.scorers]
         return cls(catalogue, encoder, index, scorers, calibration)
 
     def threshold_for(self, code: str) -> float:
@@ -115,9 +133,16 @@ class Suggester:
         probs = self.segment_probabilities(batch)
         return [self._note_result(batch, probs, i, options) for i in range(len(texts))]
 
-    def features(self, batch: NoteBatch) -> dict[str, np.ndarray]:
+    def scores(self, batch: NoteBatch) -> dict[str, np.ndarray]:
         """Each scorer's (n_segments, n_concepts) evidence strengths."""
         return {scorer.name: scorer.score(batch) for scorer in self.scorers}
+
+    def contexts(self, batch: NoteBatch) -> list[SegmentContext]:
+        return self.context_detector.detect_many([s.text for s in batch.segments])
+
+    def features(self, batch: NoteBatch) -> dict[str, np.ndarray]:
+        """The calibration's named features, (n_segments, n_concepts) each."""
+        return self.feature_builder.build(self.calibration.feature_names, self.scores(batch), self.contexts(batch))
 
     def segment_probabilities(self, batch: NoteBatch) -> np.ndarray:
         """(n_segments, n_concepts) calibrated probabilities."""
@@ -126,7 +151,14 @@ class Suggester:
     def with_calibration(self, calibration: Calibration) -> Suggester:
         """The same models under another calibration (used while calibrating)."""
         return Suggester(
-            self.catalogue, self.encoder, self.index, self.scorers, calibration, self.segmenter, self.max_note_chars
+            self.catalogue,
+            self.encoder,
+            self.index,
+            self.scorers,
+            calibration,
+            self.segmenter,
+            self.max_note_chars,
+            self.context_detector,
         )
 
     def _note_result(self, batch: NoteBatch, probs: np.ndarray, note: int, options: SuggestOptions) -> Result:
