@@ -57,8 +57,10 @@ class EncoderConfig:
     model_dir: Path
     device: Device = "auto"
     precision: Precision = "auto"
-    pack_tokens: int = 512  # tokens per packed sequence (the model's position limit)
-    batch_tokens: int = 8192  # tokens per forward pass, bounds activation memory
+    # Measured on 2 cores (bf16): short packs and small forward passes keep activations in
+    # cache; 128/1024 gave ~440 segments/s against ~240 for 512/8192.
+    pack_tokens: int = 128  # tokens per packed sequence; a longer text gets a pack of its own
+    batch_tokens: int = 1024  # tokens per forward pass
     threads: int | None = None
 
 
