@@ -39,7 +39,7 @@ def default_feature_names(scorers: Sequence[str], context: bool = True) -> list[
         return names
     names += list(FLAG_NAMES) + list(CONCEPT_FEATURES)
     for base in scorers:
-        for flag in ("negation_strong", "negation", "hypothetical", "refusal", "past"):
+        for flag in ("negation_strong", "negation", "normal", "hypothetical", "refusal", "past"):
             names.append(f"{base}*{flag}")
     for flag in ("hypothetical", "refusal", "past", "negation"):
         names.append(f"{flag}*indsats")
