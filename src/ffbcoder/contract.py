@@ -3,6 +3,12 @@
     {"catalogue": {"id", "version"}, "model": "...",
      "suggestions": [{"code", "kind", "label", "score", "evidence": [{"text", "start", "end"}]}]}
 
+Only when a caller asks for it (``SuggestOptions.include_excluded``) a result also carries
+``"excluded"``: concepts the note talks about that were held back because the mention is
+negated, a normal finding, hypothetical, refused, past or about another person, each with
+``"reasons"`` and the evidence; their ``score`` is what the concept would have scored
+without that context.
+
 ``start``/``end`` are character offsets into the submitted note (Python ``str`` indices,
 end exclusive), so ``note[start:end] == text``. ``score`` is in [0, 1]; see
 ``docs/scores.md`` for what it means.
@@ -27,15 +33,25 @@ class Suggestion(msgspec.Struct, frozen=True):
     evidence: list[Evidence]
 
 
+class Excluded(msgspec.Struct, frozen=True):
+    code: str
+    kind: str
+    label: str
+    score: float
+    reasons: list[str]
+    evidence: list[Evidence]
+
+
 class CatalogueRef(msgspec.Struct, frozen=True):
     id: str
     version: str
 
 
-class Result(msgspec.Struct, frozen=True):
+class Result(msgspec.Struct, frozen=True, omit_defaults=True):
     catalogue: CatalogueRef
     model: str
     suggestions: list[Suggestion]
+    excluded: list[Excluded] = msgspec.field(default_factory=list)
 
     def codes(self) -> list[str]:
         return [s.code for s in self.suggestions]

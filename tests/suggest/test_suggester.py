@@ -66,3 +66,18 @@ def test_bad_input(suggester: Suggester) -> None:
         suggester.suggest("x" * (suggester.max_note_chars + 1))
     with pytest.raises(TypeError, match="expected text"):
         suggester.suggest_many([b"bytes"])  # type: ignore[list-item]
+
+
+def test_excluded_concepts_are_returned_only_when_asked(suggester: Suggester) -> None:
+    note = "Vi overvejer at bevilge aflastning hver anden weekend."
+    plain = suggester.suggest(note)
+    assert "i-aflastning" not in plain.codes()
+    assert plain.excluded == [] and b'"excluded"' not in result_to_json(plain)
+    asked = suggester.suggest(note, SuggestOptions(include_excluded=True))
+    held = {x.code: x for x in asked.excluded}
+    assert "i-aflastning" in held
+    assert held["i-aflastning"].reasons == ["hypothetical"]
+    assert held["i-aflastning"].score >= suggester.threshold_for("i-aflastning")
+    evidence = held["i-aflastning"].evidence[0]
+    assert note[evidence.start : evidence.end] == evidence.text
+    assert result_from_json(result_to_json(asked)) == asked

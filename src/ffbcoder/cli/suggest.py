@@ -30,7 +30,9 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     if not text.strip():
         raise UsageError("the note is empty")
     kinds = frozenset({ConceptKind(args.kind)}) if args.kind else None
-    options = SuggestOptions(top_k=args.top_k, threshold=args.threshold, kinds=kinds)
+    options = SuggestOptions(
+        top_k=args.top_k, threshold=args.threshold, kinds=kinds, include_excluded=args.show_excluded
+    )
     suggester = Suggester.from_settings(settings_from_args(args))
     result = suggester.suggest(text, options)
     if args.json:
@@ -43,7 +45,6 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     title = f"{result.catalogue.id} {result.catalogue.version} · {result.model}"
     if not result.suggestions:
         console.print(f"[bold]Ingen forslag[/bold] over tærsklen ({title})")
-        return 0
     for kind, heading in (("tilstand", "Tilstande"), ("indsats", "Indsatser")):
         rows = [s for s in result.suggestions if s.kind == kind]
         if not rows:
@@ -57,6 +58,16 @@ def cmd_suggest(args: argparse.Namespace) -> int:
             evidence = "\n".join(f"«{e.text}» [{e.start}:{e.end}]" for e in s.evidence)
             table.add_row(s.code, s.label, f"{s.score:.2f}", evidence)
         console.print(table)
+    if result.excluded:
+        table = Table(title="Udeladt pga. sammenhæng (benægtet, hypotetisk, afslået, fortid, anden person)")
+        table.add_column("Kode", style="bold")
+        table.add_column("Begreb")
+        table.add_column("Grund")
+        table.add_column("Belæg (tegn)")
+        for x in result.excluded:
+            evidence = "\n".join(f"«{e.text}» [{e.start}:{e.end}]" for e in x.evidence)
+            table.add_row(x.code, x.label, ", ".join(x.reasons), evidence)
+        console.print(table)
     return 0
 
 
@@ -68,4 +79,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: a
     p.add_argument("--top-k", type=int, default=10, help="at most this many suggestions (default 10)")
     p.add_argument("--threshold", type=float, help="one score threshold instead of the calibrated ones")
     p.add_argument("--kind", choices=[k.value for k in ConceptKind], help="only tilstande or only indsatser")
+    p.add_argument(
+        "--show-excluded",
+        action="store_true",
+        help="also list concepts held back as negated, hypothetical, refused ...",
+    )
     p.set_defaults(func=cmd_suggest)

@@ -12,7 +12,7 @@ import numpy as np
 from ffbcoder.catalogue.model import Catalogue, ConceptKind
 from ffbcoder.catalogue.store import resolve_catalogue
 from ffbcoder.config import Settings
-from ffbcoder.contract import CatalogueRef, Evidence, Result, Suggestion
+from ffbcoder.contract import CatalogueRef, Evidence, Excluded, Result, Suggestion
 from ffbcoder.embedding.convert import ensure_converted
 from ffbcoder.embedding.encoder import Encoder, EncoderConfig, load_encoder
 from ffbcoder.index.concept_index import ConceptIndex, load_or_build
@@ -20,7 +20,7 @@ from ffbcoder.suggest.batch import NoteBatch, prepare_batch
 from ffbcoder.suggest.features import FeatureBuilder
 from ffbcoder.suggest.fuse import CALIBRATION_FILE, Calibration
 from ffbcoder.suggest.scorer import Scorer, ScorerContext, create_scorer
-from ffbcoder.text.context import ContextDetector, SegmentContext
+from ffbcoder.text.context import FLAG_NAMES, ContextDetector, SegmentContext
 from ffbcoder.text.segment import Segmenter
 
 log = logging.getLogger(__name__)
@@ -36,12 +36,15 @@ class SuggestOptions:
     threshold: a single score threshold overriding the calibrated ones (None: calibrated).
     kinds: only these kinds (None: both).
     max_evidence: evidence segments per suggestion.
+    include_excluded: also list concepts whose mention was negated, hypothetical, refused,
+        past, a normal finding or about another person (``Result.excluded``).
     """
 
     top_k: int | None = 10
     threshold: float | None = None
     kinds: frozenset[ConceptKind] | None = None
     max_evidence: int = 3
+    include_excluded: bool = False  # also return concepts held back by their context
 
 
 class NoteTooLongError(ValueError):
@@ -130,8 +133,10 @@ class Suggester:
             if len(text) > self.max_note_chars:
                 raise NoteTooLongError(f"note {i}: {len(text)} characters, the limit is {self.max_note_chars}")
         batch = prepare_batch(texts, self.segmenter, self.encoder)
-        probs = self.segment_probabilities(batch)
-        return [self._note_result(batch, probs, i, options) for i in range(len(texts))]
+        features = self.features(batch)
+        probs = self.calibration.probability(features)
+        plain = self.calibration.probability(without_context(features)) if options.include_excluded else None
+        return [self._note_result(batch, probs, i, options, plain) for i in range(len(texts))]
 
     def scores(self, batch: NoteBatch) -> dict[str, np.ndarray]:
         """Each scorer's (n_segments, n_concepts) evidence strengths."""
@@ -161,9 +166,14 @@ class Suggester:
             self.context_detector,
         )
 
-    def _note_result(self, batch: NoteBatch, probs: np.ndarray, note: int, options: SuggestOptions) -> Result:
+    def _note_result(
+        self, batch: NoteBatch, probs: np.ndarray, note: int, options: SuggestOptions, plain: np.ndarray | None
+    ) -> Result:
         rows = batch.note_segments(note)
         suggestions: list[Suggestion] = []
+        excluded: list[Excluded] = []
+        if len(rows) and plain is not None:
+            excluded = self._excluded(batch, rows, probs[rows], plain[rows], options)
         if len(rows):
             note_probs = probs[rows]
             best = note_probs.max(axis=0)
@@ -195,7 +205,66 @@ class Suggester:
             catalogue=CatalogueRef(self.catalogue.info.id, self.catalogue.info.version),
             model=self.model_id,
             suggestions=suggestions,
+            excluded=excluded,
         )
+
+    def _excluded(
+        self, batch: NoteBatch, rows: np.ndarray, probs: np.ndarray, plain: np.ndarray, options: SuggestOptions
+    ) -> list[Excluded]:
+        """Concepts that pass their threshold without context features but not with them."""
+        thresholds = (
+            np.full_like(self._thresholds, options.threshold) if options.threshold is not None else self._thresholds
+        )
+        held = np.flatnonzero((plain.max(axis=0) >= thresholds) & (probs.max(axis=0) < thresholds))
+        out = []
+        for c in held[np.argsort(-plain.max(axis=0)[held], kind="stable")]:
+            if options.kinds is not None and ConceptKind(self._kinds[c]) not in options.kinds:
+                continue
+            r = int(np.argmax(plain[:, c]))
+            segment = batch.segments[rows[r]]
+            reasons = context_reasons(self.context_detector.detect(segment.text))
+            out.append(
+                Excluded(
+                    self._codes[c],
+                    self._kinds[c],
+                    self._labels[c],
+                    round(float(plain[r, c]), 4),
+                    reasons or ["context"],
+                    [Evidence(segment.text, segment.start, segment.end)],
+                )
+            )
+        return out
+
+
+_REASONS = {
+    "negation_strong": "negation",
+    "negation": "negation",
+    "normal": "normal finding",
+    "hypothetical": "hypothetical",
+    "refusal": "refused",
+    "past": "past",
+    "subject_parent": "other person",
+    "subject_sibling": "other person",
+    "subject_other": "other person",
+    "subject_child": "other person",
+}
+
+
+def context_reasons(context: SegmentContext) -> list[str]:
+    """Readable names of the context cues active in a segment, without repeats."""
+    reasons: list[str] = []
+    for flag, reason in _REASONS.items():
+        if getattr(context, flag) and reason not in reasons:
+            reasons.append(reason)
+    return reasons
+
+
+def without_context(features: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The same features with every context-dependent one set to zero."""
+    return {
+        name: (np.zeros_like(value) if any(flag in name.split("*") for flag in FLAG_NAMES) else value)
+        for name, value in features.items()
+    }
 
 
 def model_bundle_dir(settings: Settings, catalogue: Catalogue) -> Path:
