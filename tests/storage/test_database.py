@@ -10,7 +10,8 @@ from sqlalchemy.exc import DBAPIError
 
 from ffbcoder.storage import audit
 from ffbcoder.storage.audit import Actor
-from ffbcoder.storage.database import Database, DatabaseError, engine_url
+from ffbcoder.storage.database import Database, engine_url
+from ffbcoder.storage.errors import DatabaseError
 from ffbcoder.storage.models import Base
 
 

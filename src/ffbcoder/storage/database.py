@@ -19,11 +19,10 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from ffbcoder.storage.errors import DatabaseError
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-
-
-class DatabaseError(RuntimeError):
-    """The database cannot be used as configured (bad URL, unreachable, schema not current)."""
+_READING = "ffbcoder_reading"
 
 
 def engine_url(url: str) -> str:
@@ -44,10 +43,12 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    # Take the write lock at the start: a deferred transaction that reads, then writes, fails
-    # at once with "database is locked" when another writer committed in between; an
-    # immediate one waits for the lock instead (the driver's busy timeout).
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A writing transaction takes the write lock at the start: a deferred one that reads, then
+    # writes, fails at once with "database is locked" when another writer committed in
+    # between; an immediate one waits for the lock instead (the driver's busy timeout).
+    # Reading transactions stay deferred, so a long export never holds up the reviewers.
+    reading = connection.get_execution_options().get(_READING, False)
+    connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
 class Database:
@@ -65,6 +66,7 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_connect)
             event.listen(self.engine, "begin", _sqlite_begin)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._reading = sessionmaker(self.engine.execution_options(**{_READING: True}), expire_on_commit=False)
 
     @property
     def dialect(self) -> str:
@@ -75,6 +77,13 @@ class Database:
         """A session in one transaction: committed on success, rolled back on any error."""
         with self._sessions.begin() as session:
             yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for reads only: on SQLite it does not take the write lock."""
+        with self._reading() as session:
+            yield session
+            session.rollback()
 
     def _alembic_config(self) -> Config:
         config = Config()

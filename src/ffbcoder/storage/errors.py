@@ -1,4 +1,4 @@
-"""Errors the repositories raise; the API maps them to 404, 409 and 422."""
+"""Errors of the storage layer; the API maps them to 404, 409 and 422, the CLI prints them."""
 
 from __future__ import annotations
 
@@ -13,3 +13,7 @@ class ConflictError(RuntimeError):
 
 class InvalidInputError(ValueError):
     """The change is malformed (unknown code, bad role, weak password)."""
+
+
+class DatabaseError(RuntimeError):
+    """The database cannot be used as configured (bad URL, unsupported backend)."""

@@ -101,9 +101,7 @@ class Note(Base):
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
 
-    suggestions: Mapped[list[SuggestionRow]] = relationship(
-        order_by="SuggestionRow.rank", cascade="all, delete-orphan"
-    )
+    suggestions: Mapped[list[SuggestionRow]] = relationship(order_by="SuggestionRow.rank", cascade="all, delete-orphan")
     decisions: Mapped[list[DecisionRow]] = relationship(order_by="DecisionRow.id", cascade="all, delete-orphan")
     creator: Mapped[User] = relationship(foreign_keys=[created_by])
     confirmer: Mapped[User | None] = relationship(foreign_keys=[confirmed_by])

@@ -231,9 +231,7 @@ def list_notes(
         where.append(Note.case_ref == case_ref)
     total = session.scalar(select(func.count(Note.id)).where(*where)) or 0
     order = [Note.confirmed_at.desc(), Note.id.desc()] if status == "done" else [Note.id.asc()]
-    n_suggestions = (
-        select(func.count(SuggestionRow.id)).where(SuggestionRow.note_id == Note.id).scalar_subquery()
-    )
+    n_suggestions = select(func.count(SuggestionRow.id)).where(SuggestionRow.note_id == Note.id).scalar_subquery()
     n_decided = select(func.count(DecisionRow.id)).where(DecisionRow.note_id == Note.id).scalar_subquery()
     rows = session.execute(
         select(Note, User.username, n_suggestions, n_decided)
