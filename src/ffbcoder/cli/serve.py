@@ -24,10 +24,16 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
-def _database(args: argparse.Namespace) -> Database:
+def _database(args: argparse.Namespace, migrated: bool = True) -> Database:
+    """The configured database; with ``migrated``, refuse one whose schema is not current."""
     from ffbcoder.storage.database import Database
+    from ffbcoder.storage.errors import DatabaseError
 
-    return Database(_settings(args).resolved_database_url)
+    database = Database(_settings(args).resolved_database_url)
+    problem = database.check_ready() if migrated else None
+    if problem:
+        raise DatabaseError(f"{_shown(database.engine.url)}: {problem}")
+    return database
 
 
 def _shown(url: str | URL) -> str:
@@ -80,7 +86,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    database = _database(args)
+    database = _database(args, migrated=False)
     before = database.current_revision()
     database.upgrade()
     print(f"{_shown(database.engine.url)}: schema at revision {database.current_revision()} (was {before})")
@@ -91,8 +97,8 @@ def cmd_users_add(args: argparse.Namespace) -> int:
     from ffbcoder.storage import users
     from ffbcoder.storage.audit import CLI_ACTOR, Actor
 
-    database = _database(args)
-    database.upgrade()
+    database = _database(args, migrated=False)
+    database.upgrade()  # the first admin is usually added to a brand-new database
     with database.transaction() as session:
         user = users.add_user(session, Actor(None, CLI_ACTOR), args.username, _read_password(args), args.role)
     print(f"added {user.username} ({user.role})")

@@ -17,6 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ffbcoder.storage.errors import DatabaseError
@@ -93,9 +94,13 @@ class Database:
     def upgrade(self, revision: str = "head") -> None:
         """Apply the shipped migrations up to ``revision``."""
         config = self._alembic_config()
-        with self.engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, revision)
+        try:
+            with self.engine.begin() as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+        except OperationalError as exc:  # unreachable server, bad credentials, unwritable file
+            shown = self.engine.url.render_as_string(hide_password=True)
+            raise DatabaseError(f"cannot use the database {shown}: {str(exc.orig).strip()}") from None
 
     def downgrade(self, revision: str) -> None:
         config = self._alembic_config()
