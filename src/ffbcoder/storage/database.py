@@ -94,13 +94,9 @@ class Database:
     def upgrade(self, revision: str = "head") -> None:
         """Apply the shipped migrations up to ``revision``."""
         config = self._alembic_config()
-        try:
-            with self.engine.begin() as connection:
-                config.attributes["connection"] = connection
-                command.upgrade(config, revision)
-        except OperationalError as exc:  # unreachable server, bad credentials, unwritable file
-            shown = self.engine.url.render_as_string(hide_password=True)
-            raise DatabaseError(f"cannot use the database {shown}: {str(exc.orig).strip()}") from None
+        with self._reachable(), self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
 
     def downgrade(self, revision: str) -> None:
         config = self._alembic_config()
@@ -112,8 +108,17 @@ class Database:
         return ScriptDirectory.from_config(self._alembic_config()).get_current_head()
 
     def current_revision(self) -> str | None:
-        with self.engine.connect() as connection:
+        with self._reachable(), self.engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
+
+    @contextmanager
+    def _reachable(self) -> Iterator[None]:
+        """Connection failures (server down, bad credentials, unwritable file) as one clear line."""
+        try:
+            yield
+        except OperationalError as exc:
+            shown = self.engine.url.render_as_string(hide_password=True)
+            raise DatabaseError(f"cannot use the database {shown}: {str(exc.orig).strip()}") from None
 
     def check_ready(self) -> str | None:
         """None when the database answers and its schema is current, else what is wrong."""
@@ -121,7 +126,7 @@ class Database:
             with self.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
             current = self.current_revision()
-        except Exception as exc:  # any driver error means "not ready"; the reason is shown to operators
+        except Exception as exc:  # any driver error means "not ready"; the kind of error is shown to operators
             return f"database unreachable: {type(exc).__name__}"
         head = self.head_revision()
         if current != head:
