@@ -211,3 +211,5 @@ def test_openapi_schema(client: Client, tokens: Tokens) -> None:
     expected = {"/api/notes", "/api/notes/{note_id}/decisions", "/api/concepts", "/api/admin/export"}
     assert expected <= set(schema["paths"])
     assert "/noter" not in schema["paths"]
+    root = client.get("/schema", headers=tokens.header())
+    assert root.json()["openapi"] and "cdn" not in root.text, "no schema viewer that loads scripts from a CDN"

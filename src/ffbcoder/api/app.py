@@ -12,6 +12,7 @@ from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 
@@ -64,6 +65,8 @@ def create_app(service: ReviewService, load_suggester: Callable[[], Suggester] |
             components=Components(
                 security_schemes={"BearerToken": SecurityScheme(type="http", scheme="bearer")},
             ),
+            # The JSON document only: Litestar's schema viewers load their scripts from CDNs.
+            render_plugins=[JsonRenderPlugin()],
         ),
         request_max_body_size=config.max_body_bytes,
         on_startup=[start_loading],
