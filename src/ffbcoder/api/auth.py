@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import anyio.to_thread
+from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
@@ -23,6 +24,8 @@ from ffbcoder.storage.users import UserRecord
 
 SESSION_USER = "uid"
 API_PREFIX = "/api/"
+# A request that passed authentication: ``request.user`` is the caller.
+AuthRequest = Request[UserRecord, str, Any]
 
 
 def _service(connection: ASGIConnection[Any, Any, Any, Any]) -> ReviewService:

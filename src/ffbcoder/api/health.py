@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from litestar import Response, get
-from litestar.di import NamedDependency
 
 from ffbcoder.api.schemas import Health
-from ffbcoder.api.service import ReviewService
+from ffbcoder.api.service import Service
 
 OPEN = {"exclude_from_auth": True}
 
@@ -17,7 +16,7 @@ def health() -> Health:
 
 
 @get("/ready", sync_to_thread=True, opt=OPEN, summary="Database reachable and migrated, suggester loaded")
-def ready(service: NamedDependency[ReviewService]) -> Response[Health]:
+def ready(service: Service) -> Response[Health]:
     problems = service.problems()
     if problems:
         return Response(Health("not ready", problems), status_code=503)

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from litestar import Request, Router, delete, get, patch, post
-from litestar.di import NamedDependency
+from litestar import Router, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Stream
 
 from ffbcoder.api import errors
-from ffbcoder.api.auth import admin_only
+from ffbcoder.api.auth import AuthRequest, admin_only
 from ffbcoder.api.exports import export_stream
 from ffbcoder.api.schemas import ConceptOut, DecisionIn, NoteIn, TokenIn, UserChange, UserIn
-from ffbcoder.api.service import ReviewService
+from ffbcoder.api.service import Service
 from ffbcoder.catalogue.model import ConceptKind
 from ffbcoder.catalogue.search import search_concepts
 from ffbcoder.storage import audit, notes, users
@@ -21,9 +20,7 @@ from ffbcoder.storage.audit import AuditRecord
 from ffbcoder.storage.notes import NotePage, NoteRecord
 from ffbcoder.storage.users import NewToken, TokenRecord, UserRecord
 
-AuthRequest = Request[UserRecord, str, Any]
 Limit = Annotated[int, QueryParameter(ge=1, le=500)]
-Service = NamedDependency[ReviewService]
 
 
 @post("/notes", sync_to_thread=True, summary="Submit a note: masked, scored and stored for review")

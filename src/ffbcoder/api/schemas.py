@@ -1,4 +1,5 @@
-"""Request bodies of the JSON API (the responses are the storage records themselves).
+"""Request bodies of the JSON API and the field types the page forms share with them (the
+responses are the storage records themselves).
 
 Lengths are limited here so a bad request is refused with a 400 naming the field; the note
 text itself is limited by the suggester (413) and the whole body by the app (413).
@@ -16,6 +17,9 @@ from ffbcoder.catalogue.model import Concept
 Ref = Annotated[str, Meta(max_length=200)]
 Comment = Annotated[str, Meta(max_length=2000)]
 Code = Annotated[str, Meta(min_length=1, max_length=100)]
+Username = Annotated[str, Meta(max_length=80)]
+Password = Annotated[str, Meta(max_length=1024)]
+Role = Literal["caseworker", "admin"]
 
 
 class NoteIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -43,15 +47,15 @@ class ConceptOut(msgspec.Struct, frozen=True):
 
 
 class UserIn(msgspec.Struct, forbid_unknown_fields=True):
-    username: Annotated[str, Meta(max_length=80)]
-    password: Annotated[str, Meta(max_length=1024)]
-    role: Literal["caseworker", "admin"] = "caseworker"
+    username: Username
+    password: Password
+    role: Role = "caseworker"
 
 
 class UserChange(msgspec.Struct, forbid_unknown_fields=True):
-    role: Literal["caseworker", "admin"] | None = None
+    role: Role | None = None
     active: bool | None = None
-    password: Annotated[str, Meta(max_length=1024)] | None = None
+    password: Password | None = None
 
 
 class TokenIn(msgspec.Struct, forbid_unknown_fields=True):

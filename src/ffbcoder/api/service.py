@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from litestar.di import NamedDependency
 from litestar.exceptions import ServiceUnavailableException
 
 from ffbcoder.catalogue.model import Catalogue
@@ -115,3 +116,7 @@ class ReviewService:
     def problems(self) -> list[str]:
         """What keeps the service from being ready (empty when ready)."""
         return [p for p in (self.database.check_ready(), self.slot.problem()) if p]
+
+
+# How route handlers ask for the service (``service: Service``); the app provides the one instance.
+Service = NamedDependency[ReviewService]

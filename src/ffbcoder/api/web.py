@@ -10,28 +10,26 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Request, Response, Router, get, post
-from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from ffbcoder.api import errors
-from ffbcoder.api.auth import SESSION_USER
-from ffbcoder.api.schemas import Code, Comment, Ref
-from ffbcoder.api.service import ReviewService
+from ffbcoder.api.auth import SESSION_USER, AuthRequest
+from ffbcoder.api.schemas import Code, Comment, Password, Ref, Username
+from ffbcoder.api.service import Service
 from ffbcoder.catalogue.search import search_concepts
 from ffbcoder.storage import notes, users
 from ffbcoder.storage.notes import NoteRecord
-from ffbcoder.storage.users import UserRecord
 
-AuthRequest = Request[UserRecord, str, Any]
-Service = NamedDependency[ReviewService]
 PAGE_SIZE = 50
 GROUPS = (("tilstand", "Tilstande"), ("indsats", "Indsatser"))
 
 
+# Page forms: like the API bodies, but HTML sends empty strings for empty fields, and the CSRF
+# token as a field of its own.
 class LoginForm(msgspec.Struct):
-    username: Annotated[str, msgspec.Meta(max_length=80)]
-    password: Annotated[str, msgspec.Meta(max_length=1024)]
+    username: Username
+    password: Password
     next: str = "/noter"
 
 

@@ -9,19 +9,19 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Request, Router, get, post
+from litestar import Router, get, post
 from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Stream, Template
 
 from ffbcoder.api import errors
-from ffbcoder.api.auth import admin_only
+from ffbcoder.api.auth import AuthRequest, admin_only
 from ffbcoder.api.exports import export_stream
-from ffbcoder.api.web import Service
+from ffbcoder.api.schemas import Password, Role, Username
+from ffbcoder.api.service import Service
 from ffbcoder.catalogue.model import ConceptKind
 from ffbcoder.storage import audit, users
-from ffbcoder.storage.users import NewToken, UserRecord
+from ffbcoder.storage.users import NewToken
 
-AuthRequest = Request[UserRecord, str, Any]
 # (label, path); path None: planned, shown without a link.
 NAVIGATION: tuple[tuple[str, str | None], ...] = (
     ("Brugere", "/admin/brugere"),
@@ -33,15 +33,15 @@ NAVIGATION: tuple[tuple[str, str | None], ...] = (
 
 
 class NewUserForm(msgspec.Struct):
-    username: Annotated[str, msgspec.Meta(max_length=80)]
-    password: Annotated[str, msgspec.Meta(max_length=1024)]
-    role: Literal["caseworker", "admin"] = "caseworker"
+    username: Username
+    password: Password
+    role: Role = "caseworker"
 
 
 class ChangeUserForm(msgspec.Struct):
-    role: Literal["caseworker", "admin"]
+    role: Role
     active: Literal["ja", "nej"]
-    password: Annotated[str, msgspec.Meta(max_length=1024)] = ""
+    password: Password = ""
 
 
 class TokenForm(msgspec.Struct):
