@@ -11,15 +11,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
-from litestar import Litestar
 from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
 
 from ffbcoder.api.service import ReviewService
@@ -48,27 +43,6 @@ NOTE = (
     "Skolen underretter: Drengen (010203-1234) har ikke været i skole de sidste tre uger, og mor drikker dagligt. "
     "Ved hjemmebesøget var der ingen mad i køleskabet."
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def base_url(app: Litestar) -> Iterator[str]:
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
-    thread = threading.Thread(target=server.run, name="test-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the test server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
 
 
 @pytest.fixture

@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
 from datetime import date, timedelta
 
+import httpx
 import pytest
 from httpx import Response
 from litestar import Litestar
@@ -15,6 +17,7 @@ from litestar.testing import TestClient
 from ffbcoder.api.app import create_app
 from ffbcoder.api.service import ReviewService, SuggesterSlot
 from ffbcoder.storage.database import Database
+from ffbcoder.suggest.suggester import Suggester
 from tests.api.conftest import NOTE, Tokens
 
 pytestmark = pytest.mark.model
@@ -213,3 +216,29 @@ def test_openapi_schema(client: Client, tokens: Tokens) -> None:
     assert "/noter" not in schema["paths"]
     root = client.get("/schema", headers=tokens.header())
     assert root.json()["openapi"] and "cdn" not in root.text, "no schema viewer that loads scripts from a CDN"
+
+
+def test_the_server_answers_while_a_note_is_scored(
+    base_url: str, service: ReviewService, tokens: Tokens, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Suggest calls run in worker threads: with one held up, other requests are still answered."""
+    scoring = threading.Event()
+    get_suggester = service.slot.get
+
+    def signalling_get() -> Suggester:
+        scoring.set()  # the submit has reached the suggester (and now waits for the lock held below)
+        return get_suggester()
+
+    monkeypatch.setattr(service.slot, "get", signalling_get)
+    answers: list[httpx.Response] = []
+    with httpx.Client(base_url=base_url, headers=tokens.header(), timeout=60) as http:
+        submitter = threading.Thread(target=lambda: answers.append(http.post("/api/notes", json={"text": NOTE})))
+        with service._suggest_lock:
+            submitter.start()
+            assert scoring.wait(30), "the submit did not reach the suggester"
+            assert http.get("/health").status_code == 200
+            assert http.get("/api/notes").json()["total"] == 0
+            assert http.get("/api/concepts", params={"q": "angst"}).status_code == 200
+            assert submitter.is_alive() and not answers, "the submit is still waiting for the suggester"
+        submitter.join(60)
+    assert [a.status_code for a in answers] == [201]

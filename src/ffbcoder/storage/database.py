@@ -67,7 +67,8 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_connect)
             event.listen(self.engine, "begin", _sqlite_begin)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._reading = sessionmaker(self.engine.execution_options(**{_READING: True}), expire_on_commit=False)
+        self._read_engine = self.engine.execution_options(**{_READING: True})
+        self._reading = sessionmaker(self._read_engine, expire_on_commit=False)
 
     @property
     def dialect(self) -> str:
@@ -108,7 +109,7 @@ class Database:
         return ScriptDirectory.from_config(self._alembic_config()).get_current_head()
 
     def current_revision(self) -> str | None:
-        with self._reachable(), self.engine.connect() as connection:
+        with self._reachable(), self._read_engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
 
     @contextmanager
@@ -123,7 +124,7 @@ class Database:
     def check_ready(self) -> str | None:
         """None when the database answers and its schema is current, else what is wrong."""
         try:
-            with self.engine.connect() as connection:
+            with self._read_engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
             current = self.current_revision()
         except Exception as exc:  # any driver error means "not ready"; the kind of error is shown to operators
