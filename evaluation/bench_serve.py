@@ -5,8 +5,10 @@ directory (or ``--database-url``), adds a user and an API token with the CLI, wa
 ``/ready``, warms up, then submits the same 100-word note ``--requests`` times from
 ``--concurrency`` client threads (keep-alive connections, standard library only). Reports
 requests/s and latency percentiles, the server's resident memory (RSS) after warm-up and after
-the run, and, measured in this process on the same machine, the warm single-note
-``Suggester.suggest`` latency. Run from the repository root:
+the run, the RSS of a fresh process after each stage of loading the server's parts, and,
+measured in this process on the same machine, the warm single-note ``Suggester.suggest``
+latency. ``FFBCODER_THREADS`` and the other ``FFBCODER_*`` settings pass through to the server.
+Run from the repository root:
 
     .venv/bin/python evaluation/bench_serve.py --requests 200 --concurrency 1 --out evaluation/out/serve-bench.json
 
@@ -136,6 +138,32 @@ def rss_mb(pid: int) -> float:
     return round(total / 2**20, 1)
 
 
+# Where the server's memory goes: RSS of a fresh process after each stage of loading it.
+MEMORY_STAGES = """
+import json, psutil, sys
+rss = lambda: round(psutil.Process().memory_info().rss / 2**20, 1)
+stages = {"python": rss()}
+import torch; stages["import torch"] = rss()
+import scipy, sklearn; stages["import scipy, scikit-learn"] = rss()
+import spacy; stages["import spacy"] = rss()
+import faiss; stages["import faiss"] = rss()
+import alembic, litestar, sqlalchemy, uvicorn; stages["import the web stack"] = rss()
+from ffbcoder.config import Settings
+from ffbcoder.suggest.suggester import Suggester
+suggester = Suggester.from_settings(Settings.from_env()); stages["Suggester loaded"] = rss()
+suggester.suggest(sys.argv[1]); stages["after one suggest"] = rss()
+print(json.dumps(stages))
+"""
+
+
+def memory_stages() -> dict[str, float]:
+    done = subprocess.run(
+        [sys.executable, "-c", MEMORY_STAGES, NOTE], capture_output=True, text=True, check=True, env=os.environ
+    )
+    stages: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return stages
+
+
 def in_process_suggest(repeats: int) -> dict[str, Any]:
     """Warm ``Suggester.suggest`` on the same note, without HTTP or the database."""
     from ffbcoder.config import Settings
@@ -203,6 +231,7 @@ def main() -> int:
             "platform": platform.platform(),
         },
     }
+    figures["rss_mb_by_loading_stage"] = memory_stages()
     if args.suggest_repeats:
         figures["in_process_suggest"] = in_process_suggest(args.suggest_repeats)
     text = json.dumps(figures, indent=2, ensure_ascii=False)
