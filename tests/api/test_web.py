@@ -136,6 +136,17 @@ def test_admin_pages_are_for_admins(client: Client, tokens: Tokens) -> None:
     )
     token = re.search(r'<code id="new-token">(ffb_[^<]+)</code>', made.text)
     assert token and client.get("/api/me", headers={"Authorization": f"Bearer {token[1]}"}).status_code == 200
+    token_id = re.findall(r'action="/admin/tokens/(\d+)/tilbagekald"', made.text)[-1]
+    revoked = client.post(f"/admin/tokens/{token_id}/tilbagekald", data={"_csrf_token": csrf(client)})
+    assert "Nøglen er tilbagekaldt" in revoked.text
+    assert client.get("/api/me", headers={"Authorization": f"Bearer {token[1]}"}).status_code == 401
+    new_user = {"username": "jonas", "password": "langt nok kodeord", "role": "caseworker"}
+    created = client.post("/admin/brugere", data={**new_user, "_csrf_token": csrf(client)})
+    assert "Brugeren jonas er oprettet" in created.text
+    change = {"role": "caseworker", "active": "nej", "password": "", "_csrf_token": csrf(client)}
+    assert "Brugeren jonas er opdateret" in client.post("/admin/brugere/jonas", data=change).text
+    duplicate = client.post("/admin/brugere", data={**new_user, "_csrf_token": csrf(client)})
+    assert duplicate.status_code == 409 and "exists already" in duplicate.text
     catalogue = client.get("/admin/katalog").text
     assert "UDKAST" in catalogue and "t-skolefravaer" in catalogue
     export = client.get("/admin/eksport/fil", params={"format": "csv", "fra": "2020-01-01", "til": "2030-12-31"})

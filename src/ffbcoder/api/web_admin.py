@@ -7,6 +7,7 @@ there without a link.
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 import msgspec
 from litestar import Router, get, post
@@ -63,6 +64,10 @@ def _users_page(service: Service, message: str | None = None, new_token: NewToke
     return _page("users.html", "/admin/brugere", users=listed, tokens=tokens, message=message, new_token=new_token)
 
 
+def _back_to_users(message: str) -> Redirect:
+    return Redirect("/admin/brugere?" + urlencode({"besked": message}), status_code=303)
+
+
 @get("/brugere", sync_to_thread=True)
 def users_page(service: Service, besked: Annotated[str, QueryParameter(max_length=200)] = "") -> Template:
     return _users_page(service, besked or None)
@@ -72,7 +77,7 @@ def users_page(service: Service, besked: Annotated[str, QueryParameter(max_lengt
 def add_user(request: AuthRequest, data: URLEncodedBody[NewUserForm], service: Service) -> Redirect:
     with service.database.transaction() as session:
         users.add_user(session, request.user.actor(), data.username.strip(), data.password, data.role)
-    return Redirect(f"/admin/brugere?besked=Brugeren {data.username.strip()} er oprettet", status_code=303)
+    return _back_to_users(f"Brugeren {data.username.strip()} er oprettet")
 
 
 @post("/brugere/{username:str}", sync_to_thread=True)
@@ -83,7 +88,7 @@ def change_user(
         users.update_user(
             session, request.user.actor(), username, data.role, data.active == "ja", data.password or None
         )
-    return Redirect(f"/admin/brugere?besked=Brugeren {username} er opdateret", status_code=303)
+    return _back_to_users(f"Brugeren {username} er opdateret")
 
 
 @post("/brugere/{username:str}/token", sync_to_thread=True)
@@ -100,7 +105,7 @@ def add_token(
 def revoke_token(request: AuthRequest, token_id: FromPath[int], service: Service) -> Redirect:
     with service.database.transaction() as session:
         users.revoke_token(session, request.user.actor(), token_id)
-    return Redirect("/admin/brugere?besked=Nøglen er tilbagekaldt", status_code=303)
+    return _back_to_users("Nøglen er tilbagekaldt")
 
 
 @get("/katalog", sync_to_thread=False)
