@@ -58,7 +58,10 @@ def test_login_needs_csrf_and_the_right_password(client: Client, tokens: Tokens)
     wrong = client.post("/login", data={"username": "mette", "password": "forkert", "_csrf_token": csrf(client)})
     assert wrong.status_code == 401 and "Forkert brugernavn eller adgangskode" in wrong.text
     outside = {"username": "mette", "password": PASSWORD, "next": "//evil.example/x", "_csrf_token": csrf(client)}
-    assert client.post("/login", data=outside, follow_redirects=False).headers["location"] == "/noter"
+    answer = client.post("/login", data=outside, follow_redirects=False)
+    assert answer.headers["location"] == "/noter"
+    [session_cookie] = [c for c in answer.headers.get_list("set-cookie") if c.startswith("ffbcoder_session=")]
+    assert "HttpOnly" in session_cookie and "SameSite=lax" in session_cookie and "mette" not in session_cookie
     queue = client.get("/noter")
     assert queue.status_code == 200 and "Til gennemsyn (0)" in queue.text and "mette" in queue.text
     client.post("/logout", data={"_csrf_token": csrf(client)})
