@@ -47,3 +47,46 @@ def suggester(settings):  # type: ignore[no-untyped-def]
     from ffbcoder.suggest.suggester import Suggester
 
     return Suggester.from_settings(settings)
+
+
+# The review database: SQLite always, PostgreSQL too when FFBCODER_TEST_POSTGRES_URL names one
+# (.ci/run starts a local cluster and sets it). Each test gets an empty, migrated database.
+POSTGRES_URL = os.environ.get("FFBCODER_TEST_POSTGRES_URL")
+DATABASE_BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
+
+
+@pytest.fixture(params=DATABASE_BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """URL of an empty database (not migrated); a PostgreSQL schema of its own per test."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'review.sqlite3'}"
+        return
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from ffbcoder.storage.database import engine_url
+
+    assert POSTGRES_URL
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(engine_url(POSTGRES_URL))
+    with admin.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    url = make_url(engine_url(POSTGRES_URL)).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture
+def database(database_url: str):  # type: ignore[no-untyped-def]
+    from ffbcoder.storage.database import Database
+
+    db = Database(database_url)
+    db.upgrade()
+    yield db
+    db.dispose()

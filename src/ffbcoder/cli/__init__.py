@@ -17,6 +17,7 @@ from ffbcoder.catalogue.model import UnknownCodeError
 from ffbcoder.catalogue.validate import CatalogueError
 from ffbcoder.cli.support import UsageError, common_options
 from ffbcoder.evaluation.gold import GoldSetError
+from ffbcoder.storage.errors import ConflictError, DatabaseError, InvalidInputError, NotFoundError
 from ffbcoder.suggest.suggester import NoteTooLongError, StaleModelError
 from ffbcoder.suggest.trained import MissingModelError
 
@@ -25,6 +26,7 @@ COMMAND_MODULES = (
     "ffbcoder.cli.catalogue",
     "ffbcoder.cli.quality",
     "ffbcoder.cli.model",
+    "ffbcoder.cli.serve",
 )
 # Errors that are the user's to fix: one line on stderr, exit status 2, no traceback.
 USER_ERRORS: tuple[type[Exception], ...] = (
@@ -35,6 +37,10 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     StaleModelError,
     MissingModelError,
     NoteTooLongError,
+    DatabaseError,
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
 )
 
 

@@ -1,0 +1,1 @@
+"""The review database: tables, migrations, repositories. Knows the contract types, not the web app."""
