@@ -24,13 +24,15 @@ if TYPE_CHECKING:
 
 from ffbcoder.catalogue.model import Catalogue, Concept
 from ffbcoder.embedding.encoder import Encoder
+from ffbcoder.index.lexical import LexicalIndex
 
 log = logging.getLogger(__name__)
 
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 _META = "meta.json"
 _TEXTS = "texts.json"
 _VECTORS = "index.faiss"
+_LEXICAL = "lexical.npz"
 
 
 @dataclass(frozen=True)
@@ -68,12 +70,14 @@ class IndexMeta:
 
 
 class ConceptIndex:
-    """Concept-text vectors in a FAISS inner-product index (cosine on normalised vectors)."""
+    """Concept-text vectors in a FAISS inner-product index (cosine on normalised vectors),
+    plus a TF-IDF character n-gram model of the same texts (``lexical``)."""
 
-    def __init__(self, meta: IndexMeta, texts: list[ConceptText], index: faiss.Index) -> None:
+    def __init__(self, meta: IndexMeta, texts: list[ConceptText], index: faiss.Index, lexical: LexicalIndex) -> None:
         self.meta = meta
         self.texts = texts
         self.faiss_index = index
+        self.lexical = lexical
         self.text_concept = np.array([t.concept for t in texts], dtype=np.int64)
         self.n_concepts = int(self.text_concept.max()) + 1 if texts else 0
 
@@ -103,6 +107,7 @@ class ConceptIndex:
         work = Path(tempfile.mkdtemp(prefix=".index-", dir=directory.parent))
         try:
             faiss.write_index(self.faiss_index, str(work / _VECTORS))
+            self.lexical.save(work / _LEXICAL)
             (work / _TEXTS).write_text(
                 json.dumps([[t.concept, t.field, t.text] for t in self.texts], ensure_ascii=False),
                 encoding="utf-8",
@@ -120,7 +125,7 @@ class ConceptIndex:
 
         meta = IndexMeta(**json.loads((directory / _META).read_text(encoding="utf-8")))
         texts = [ConceptText(c, f, t) for c, f, t in json.loads((directory / _TEXTS).read_text(encoding="utf-8"))]
-        return cls(meta, texts, faiss.read_index(str(directory / _VECTORS)))
+        return cls(meta, texts, faiss.read_index(str(directory / _VECTORS)), LexicalIndex.load(directory / _LEXICAL))
 
 
 def build_index(catalogue: Catalogue, encoder: Encoder) -> ConceptIndex:
@@ -139,7 +144,7 @@ def build_index(catalogue: Catalogue, encoder: Encoder) -> ConceptIndex:
         model_fingerprint=encoder.fingerprint,
         n_texts=len(texts),
     )
-    return ConceptIndex(meta, texts, index)
+    return ConceptIndex(meta, texts, index, LexicalIndex.fit([t.text for t in texts]))
 
 
 def index_path(index_root: Path, catalogue: Catalogue) -> Path:

@@ -74,7 +74,7 @@ class Suggester:
         self.calibration = calibration
         self.segmenter = segmenter or Segmenter()
         self.max_note_chars = max_note_chars
-        self.context_detector = context_detector or ContextDetector()
+        self.context_detector = context_detector or ContextDetector(self.segmenter.nlp.tokenizer)
         self.feature_builder = FeatureBuilder(catalogue)
         self._codes = catalogue.ids()
         self._kinds = [c.kind.value for c in catalogue]

@@ -14,8 +14,9 @@ still describes absence.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 # Multi-word cues are matched on the lowercased, single-spaced token string.
 STRONG_NEGATION = (
@@ -155,12 +156,15 @@ def _scoped(tokens: list[str], cue_found: bool, cues: Sequence[str]) -> bool:
 
 
 class ContextDetector:
-    """Segment text -> :class:`SegmentContext`, using spaCy's Danish tokenizer."""
+    """Segment text -> :class:`SegmentContext`, using spaCy's Danish tokenizer (pass the
+    segmenter's to share one pipeline)."""
 
-    def __init__(self) -> None:
-        import spacy
+    def __init__(self, tokenizer: Callable[[str], Iterable[Any]] | None = None) -> None:
+        if tokenizer is None:
+            import spacy
 
-        self._tokenizer = spacy.blank("da").tokenizer
+            tokenizer = spacy.blank("da").tokenizer
+        self._tokenizer = tokenizer
 
     @staticmethod
     def _subject(joined: str) -> str | None:
