@@ -48,3 +48,11 @@ def test_offsets_into_the_masked_text_hold_for_the_original() -> None:
     assert raw[start : start + len(sentence)].startswith("Far (")
     assert [(s.start, s.end) for s in result.spans] == [(5, 16), (32, 42)]
     assert "1234" not in result.text
+
+
+def test_without_masks_drops_masked_numbers_for_scoring() -> None:
+    from ffbcoder.text.mask import without_masks
+
+    masked = mask("Drengen (010203-1234) har ikke været i skole. CPR 0102031234.")
+    assert without_masks(masked) == "Drengen har ikke været i skole. CPR."
+    assert without_masks("Ingen numre her.") == "Ingen numre her."

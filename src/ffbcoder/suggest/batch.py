@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ffbcoder.embedding.encoder import Encoder
+from ffbcoder.text.mask import without_masks
 from ffbcoder.text.segment import Segment, Segmenter
 
 
@@ -36,7 +37,8 @@ def prepare_batch(texts: Sequence[str], segmenter: Segmenter, encoder: Encoder) 
             segments.append(seg)
             note_of.append(i)
     unique: dict[str, int] = {}
-    rows = [unique.setdefault(s.text, len(unique)) for s in segments]
+    # Masked identifiers are left out of what the model embeds; evidence keeps the segment as is.
+    rows = [unique.setdefault(without_masks(s.text), len(unique)) for s in segments]
     vectors = encoder.encode_queries(list(unique)) if unique else np.zeros((0, encoder.dimension), np.float32)
     return NoteBatch(
         texts=list(texts),

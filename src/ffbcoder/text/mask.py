@@ -60,3 +60,12 @@ def mask_identifiers(text: str) -> MaskedText:
 def mask(text: str) -> str:
     """Shorthand for the masked text alone."""
     return mask_identifiers(text).text
+
+
+_MASKED = re.compile(r"\s?\(?" + MASK_CHAR * 6 + r"[-\u2010\u2011\u2013 ]?" + MASK_CHAR * 4 + r"\)?")
+
+
+def without_masks(text: str) -> str:
+    """The text with masked identifiers (and their brackets) left out, for scoring only: a
+    run of X's means nothing to the embedding model and pulls a sentence away from its topic."""
+    return _MASKED.sub("", text)
