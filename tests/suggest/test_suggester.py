@@ -66,3 +66,26 @@ def test_bad_input(suggester: Suggester) -> None:
         suggester.suggest("x" * (suggester.max_note_chars + 1))
     with pytest.raises(TypeError, match="expected text"):
         suggester.suggest_many([b"bytes"])  # type: ignore[list-item]
+
+
+def test_distinct_segments_scored_once_give_the_same_rows(suggester: Suggester) -> None:
+    from ffbcoder.suggest.batch import prepare_batch
+
+    boiler = "Kvittering sendt til underretter."
+    notes = [f"{boiler} Mor drikker dagligt.", f"{boiler} Drengen pjækker. {boiler}"]
+    batch = prepare_batch(notes, suggester.segmenter, suggester.encoder)
+    assert [s.text for s in batch.segments].count(boiler) == 3
+    assert suggester.distinct_segment_probabilities(batch) == pytest.approx(suggester.segment_probabilities(batch))
+
+
+def test_embedding_cache_is_used_across_calls(suggester: Suggester) -> None:
+    from ffbcoder.batch.cache import SegmentEmbeddingCache
+
+    cache = SegmentEmbeddingCache()
+    first = suggester.suggest_many([EXAMPLE], cache=cache)[0]
+    misses = cache.stats.misses
+    again = suggester.suggest_many([EXAMPLE, EXAMPLE], cache=cache)
+    assert cache.stats.misses == misses, "nothing embedded a second time"
+    assert cache.stats.hits == misses
+    assert again[0] == again[1]
+    assert again[0].codes() == first.codes()

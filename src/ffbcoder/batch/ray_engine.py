@@ -168,8 +168,12 @@ def run_ray(
     n_chunks = expected_chunks(total, config.chunk_size)
     started_here = _start_ray(options)
     try:
+        logging.getLogger("ray.data").setLevel(logging.WARNING)
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False
+        # Every chunk its own block (a chunk is far smaller than Ray's default block size), so
+        # chunks spread over the actors and come back one by one as they are done.
+        context.target_max_block_size = 1
         resources: dict[str, float] = ray.cluster_resources()  # type: ignore[no-untyped-call]
         gpus = float(resources.get("GPU", 0.0))
         gpus_per_actor = options.gpus_per_actor if options.gpus_per_actor is not None else (1.0 if gpus else 0.0)
@@ -191,7 +195,7 @@ def run_ray(
                 "cache_entries": config.cache_entries,
             },
             batch_size=1,
-            concurrency=actors,
+            compute=ray.data.ActorPoolStrategy(size=actors),
             num_cpus=options.cpus_per_actor,
             num_gpus=gpus_per_actor,
         )

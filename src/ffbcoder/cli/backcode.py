@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -162,6 +163,13 @@ def cmd_backcode(args: argparse.Namespace) -> int:
     finally:
         state.close()
     _print_summary(summary)
+    if summary.input_rows and not summary.notes_coded:
+        print(
+            f"ffbcoder: no note could be coded; the reasons are in {config.errors} "
+            "(are --id-column and --text-column right?)",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
