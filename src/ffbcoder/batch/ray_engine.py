@@ -88,6 +88,10 @@ def _datasource(path: Path, reader: ReaderConfig, chunk_size: int, skip: frozens
         def __init__(self) -> None:
             super().__init__()  # type: ignore[no-untyped-call]
 
+        @property
+        def supports_distributed_reads(self) -> bool:
+            return False  # the input file is on the driver's machine; the actors may be anywhere
+
         def estimate_inmemory_data_size(self) -> int | None:
             return path.stat().st_size
 
