@@ -203,7 +203,7 @@ def profile(notes: Path, n_notes: int, chunk_size: int) -> str:
     import pstats
     from dataclasses import replace
 
-    from ffbcoder.batch.cache import SegmentEmbeddingCache
+    from ffbcoder.batch.cache import RunCaches
     from ffbcoder.batch.readers import read_notes
     from ffbcoder.batch.run import code_chunk, iter_chunks
     from ffbcoder.config import Settings
@@ -211,15 +211,15 @@ def profile(notes: Path, n_notes: int, chunk_size: int) -> str:
 
     settings = Settings.from_env()
     suggester = Suggester.from_settings(replace(settings, threads=settings.threads or 1))
-    cache = SegmentEmbeddingCache()
+    caches = RunCaches.create()
     chunks = iter_chunks(read_notes(notes), chunk_size)
-    code_chunk(next(chunks), suggester, SuggestOptions(), cache)  # warm-up: lazy loads, first cache fill
+    code_chunk(next(chunks), suggester, SuggestOptions(), caches)  # warm-up: lazy loads, first cache fill
     profiler = cProfile.Profile()
     coded = 0
     started = time.perf_counter()
     profiler.enable()
     for chunk in chunks:
-        coded += code_chunk(chunk, suggester, SuggestOptions(), cache)[1].notes
+        coded += code_chunk(chunk, suggester, SuggestOptions(), caches)[1].notes
         if coded >= n_notes:
             break
     profiler.disable()
@@ -228,7 +228,8 @@ def profile(notes: Path, n_notes: int, chunk_size: int) -> str:
     lines = [
         f"{coded} notes after a warm-up chunk of {chunk_size}: {wall:.1f} s under the profiler "
         f"({coded / wall:.1f} notes/s; the profiler slows Python-heavy stages more than torch)",
-        f"cache: {cache.stats.hits} hits, {cache.stats.misses} misses",
+        f"embedding cache: {caches.embeddings.stats.hits} hits, {caches.embeddings.stats.misses} misses; "
+        f"probability cache: {caches.probabilities.stats.hits} hits, {caches.probabilities.stats.misses} misses",
         "",
         "| stage | seconds | share |",
         "|---|---|---|",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ffbcoder.batch.cache import SegmentEmbeddingCache, text_key
+from ffbcoder.batch.cache import SegmentVectorCache, text_key
 
 
 def vec(x: float) -> np.ndarray:
@@ -10,7 +10,7 @@ def vec(x: float) -> np.ndarray:
 
 
 def test_hits_misses_and_least_recently_used_goes_first() -> None:
-    cache = SegmentEmbeddingCache(max_entries=2)
+    cache = SegmentVectorCache(max_entries=2)
     assert cache.get_many(["a", "b"]) == [None, None]
     cache.put_many(["a", "b"], np.stack([vec(1), vec(2)]))
     found = cache.get_many(["a"])  # "a" is now the most recently used
@@ -24,7 +24,7 @@ def test_hits_misses_and_least_recently_used_goes_first() -> None:
 
 
 def test_keys_are_content_hashes_not_text() -> None:
-    cache = SegmentEmbeddingCache()
+    cache = SegmentVectorCache()
     cache.put_many(["Mor drikker dagligt."], np.stack([vec(1)]))
     assert list(cache._vectors) == [text_key("Mor drikker dagligt.")]
     assert len(text_key("x" * 1000)) == 16
@@ -32,11 +32,11 @@ def test_keys_are_content_hashes_not_text() -> None:
 
 
 def test_stored_rows_are_copies_and_size_zero_disables() -> None:
-    cache = SegmentEmbeddingCache()
+    cache = SegmentVectorCache()
     matrix = np.stack([vec(1)])
     cache.put_many(["a"], matrix)
     matrix[0, 0] = 9.0
     assert cache.get_many(["a"])[0][0] == 1.0  # type: ignore[index]
-    off = SegmentEmbeddingCache(max_entries=0)
+    off = SegmentVectorCache(max_entries=0)
     off.put_many(["a"], matrix)
     assert off.get_many(["a"]) == [None]

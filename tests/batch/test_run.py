@@ -128,3 +128,27 @@ def test_resume_after_a_crash_codes_the_rest_once(tmp_path: Path, suggester: Sug
     state.close()
     assert summary.chunks_resumed == 2
     check_exactly_once(cfg, good, bad)
+
+
+class CrashAfterPublishing(CrashAfter):
+    """Stops the process after the output is published but before the run is recorded complete."""
+
+    def finish(self, n_chunks: int) -> None:
+        self.inner.finish(n_chunks)
+        raise KeyboardInterrupt
+
+
+def test_a_crash_while_publishing_is_finished_on_restart(tmp_path: Path, suggester: Suggester) -> None:
+    good, bad = write_input(tmp_path / "notes.jsonl", n_notes=5)
+    cfg = config(tmp_path)
+    state = open_state(cfg, suggester)
+    with pytest.raises(KeyboardInterrupt):
+        run_local(cfg, suggester, state, [CrashAfterPublishing(FileSink(cfg.output, cfg.errors, state.parts_dir), 9)])
+    state.close()
+    state = open_state(cfg, suggester)
+    assert not state.is_complete()
+    summary = run_local(cfg, suggester, state, [FileSink(cfg.output, cfg.errors, state.parts_dir)])
+    assert state.is_complete()
+    state.close()
+    assert summary.chunks_resumed == summary.chunks == 2
+    check_exactly_once(cfg, good, bad)

@@ -79,9 +79,9 @@ def test_distinct_segments_scored_once_give_the_same_rows(suggester: Suggester) 
 
 
 def test_embedding_cache_is_used_across_calls(suggester: Suggester) -> None:
-    from ffbcoder.batch.cache import SegmentEmbeddingCache
+    from ffbcoder.batch.cache import SegmentVectorCache
 
-    cache = SegmentEmbeddingCache()
+    cache = SegmentVectorCache()
     first = suggester.suggest_many([EXAMPLE], cache=cache)[0]
     misses = cache.stats.misses
     again = suggester.suggest_many([EXAMPLE, EXAMPLE], cache=cache)
@@ -89,3 +89,18 @@ def test_embedding_cache_is_used_across_calls(suggester: Suggester) -> None:
     assert cache.stats.hits == misses
     assert again[0] == again[1]
     assert again[0].codes() == first.codes()
+
+
+def test_probability_rows_cached_across_calls(suggester: Suggester) -> None:
+    from ffbcoder.batch.cache import SegmentVectorCache
+    from ffbcoder.suggest.batch import prepare_batch
+
+    notes = ["Kvittering sendt til underretter. Mor drikker dagligt.", "Kvittering sendt til underretter."]
+    batch = prepare_batch(notes, suggester.segmenter, suggester.encoder)
+    cache = SegmentVectorCache()
+    first = suggester.distinct_segment_probabilities(batch, cache)
+    assert cache.stats.misses == 2 and len(cache) == 2
+    again = suggester.distinct_segment_probabilities(batch, cache)
+    assert cache.stats.hits == 2, "the second call scores nothing"
+    assert again == pytest.approx(first)
+    assert first == pytest.approx(suggester.segment_probabilities(batch))

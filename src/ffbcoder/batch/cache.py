@@ -1,10 +1,12 @@
-"""Segment embeddings kept for a whole batch run, keyed by a hash of the segment text.
+"""Per-segment vectors kept for a whole batch run, keyed by a hash of the segment text.
 
 Historical notes repeat templates and boilerplate verbatim ("Kvittering sendt til
-underretter."), so most segments of a large run have been embedded before. The cache holds
-the vectors under a 16-byte BLAKE2b digest of the text: the key costs less memory than the
-text would, and no note text is kept beyond the chunk that contains it. It is bounded (least
-recently used entries go first), so memory stays flat however large the input is; recurring
+underretter."), so most segments of a large run have been seen before. A run keeps two
+caches: the segment's query embedding (so each distinct segment is embedded once per run)
+and its calibrated probability row (so it is scored once too). A cache holds the vectors
+under a 16-byte BLAKE2b digest of the text: the key costs less memory than the text would,
+and no note text is kept beyond the chunk that contains it. It is bounded (least recently
+used entries go first), so memory stays flat however large the input is; recurring
 boilerplate is used again and again and so stays in.
 """
 
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-DEFAULT_MAX_ENTRIES = 100_000  # e5-small: 384 float32 = 1.5 KiB a vector, ~150 MiB when full
+DEFAULT_MAX_ENTRIES = 100_000  # per cache: e5-small 384 float32 = 1.5 KiB a vector (~150 MiB full), 92 probabilities
 
 
 def text_key(text: str) -> bytes:
@@ -35,8 +37,8 @@ class CacheStats:
         return self.hits / total if total else 0.0
 
 
-class SegmentEmbeddingCache:
-    """A bounded LRU map from segment text (by content hash) to its query embedding."""
+class SegmentVectorCache:
+    """A bounded LRU map from segment text (by content hash) to a vector."""
 
     def __init__(self, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
         if max_entries < 0:
@@ -71,3 +73,15 @@ class SegmentEmbeddingCache:
             self._vectors.move_to_end(key)
         while len(self._vectors) > self.max_entries:
             self._vectors.popitem(last=False)
+
+
+@dataclass
+class RunCaches:
+    """A run's caches: segment embeddings, and segment probability rows."""
+
+    embeddings: SegmentVectorCache
+    probabilities: SegmentVectorCache
+
+    @classmethod
+    def create(cls, max_entries: int = DEFAULT_MAX_ENTRIES) -> RunCaches:
+        return cls(SegmentVectorCache(max_entries), SegmentVectorCache(max_entries))

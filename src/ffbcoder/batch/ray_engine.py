@@ -5,7 +5,7 @@ rows are whole chunks, skipping chunks an earlier process finished), so bad-row 
 chunk boundaries are identical. ``map_batches`` sends each chunk to an actor from a pool;
 each actor loads the suggester once (CPU actors with one torch thread per CPU they reserve,
 or GPU actors where the cluster has GPUs: the encoder then runs on CUDA in fp16) and keeps its
-own segment-embedding cache. The driver streams the coded chunks back, hands them to the
+own caches (segment embeddings and probability rows). The driver streams the coded chunks back, hands them to the
 sinks and records them in the run state exactly as the local engine does, so the outputs are
 the same files and a run can be resumed by either engine.
 """
@@ -107,14 +107,14 @@ def _datasource(path: Path, reader: ReaderConfig, chunk_size: int, skip: frozens
 
 
 class ChunkCoder:
-    """A Ray actor: one suggester and one embedding cache, coding whole chunks."""
+    """A Ray actor: one suggester and its caches, coding whole chunks."""
 
     def __init__(self, settings: Settings, options: SuggestOptions, cache_entries: int) -> None:
-        from ffbcoder.batch.cache import SegmentEmbeddingCache
+        from ffbcoder.batch.cache import RunCaches
         from ffbcoder.suggest.suggester import Suggester
 
         self.suggester = Suggester.from_settings(settings)
-        self.cache = SegmentEmbeddingCache(cache_entries)
+        self.caches = RunCaches.create(cache_entries)
         self.options = options
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, list[Any]]:
@@ -123,7 +123,7 @@ class ChunkCoder:
         out: dict[str, list[Any]] = {"chunk": [], "notes": [], "errors": [], "stats": []}
         for index, data in zip(batch["chunk"], batch["rows"], strict=True):
             chunk = decode_chunk(int(index), bytes(data))
-            output, stats = code_chunk(chunk, self.suggester, self.options, self.cache)
+            output, stats = code_chunk(chunk, self.suggester, self.options, self.caches)
             out["chunk"].append(int(index))
             out["notes"].append(b"".join(note_result_to_json(r) + b"\n" for r in output.records))
             out["errors"].append(msgspec.msgpack.encode([(b.position, b.id, b.reason) for b in output.errors]))
@@ -170,6 +170,8 @@ def run_ray(
     resumed = set(done)
     total = count_rows(config.input, config.reader) or 0
     n_chunks = expected_chunks(total, config.chunk_size)
+    if all(i in done for i in range(n_chunks)):  # stopped while publishing: no coding left
+        return finish_run(config, state, sinks, done, n_chunks, total, started, "ray", resumed)
     started_here = _start_ray(options)
     try:
         logging.getLogger("ray.data").setLevel(logging.WARNING)

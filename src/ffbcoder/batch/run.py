@@ -3,8 +3,8 @@
 Input rows are grouped into chunks of ``chunk_size`` consecutive rows (chunk ``k`` holds
 rows ``k*chunk_size`` to ``(k+1)*chunk_size - 1``, bad rows included), so a chunk means the
 same rows in every run over the same input. A chunk is coded in one ``suggest_many`` call
-(segments of all its notes embedded together, each distinct segment text once per run via
-the embedding cache), handed to the sinks, then recorded as done. A restart skips the done
+(segments of all its notes embedded together; each distinct segment text embedded and
+scored once per run, via the run's caches), handed to the sinks, then recorded as done. A restart skips the done
 chunks; at the end the sinks publish their output. The Ray engine (``ray_engine``) codes
 the same chunks with the same function on an actor pool.
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import msgspec
 
-from ffbcoder.batch.cache import DEFAULT_MAX_ENTRIES, SegmentEmbeddingCache
+from ffbcoder.batch.cache import DEFAULT_MAX_ENTRIES, RunCaches
 from ffbcoder.batch.checkpoint import ChunkStats, RunSpec, RunState, input_fingerprint
 from ffbcoder.batch.output import ChunkOutput, Sink
 from ffbcoder.batch.readers import BadRow, NoteRow, ReaderConfig, detect_format, read_notes
@@ -116,7 +116,7 @@ def run_spec(config: BackcodeConfig, model: str, catalogue: Catalogue) -> RunSpe
 
 
 def code_chunk(
-    chunk: Chunk, suggester: Suggester, options: SuggestOptions, cache: SegmentEmbeddingCache
+    chunk: Chunk, suggester: Suggester, options: SuggestOptions, caches: RunCaches
 ) -> tuple[ChunkOutput, ChunkStats]:
     """Suggestions for every note of a chunk; a note that fails becomes a bad row.
 
@@ -124,26 +124,29 @@ def code_chunk(
     bad note costs only itself; if every note fails the cause is not the notes, and it is raised.
     """
     started = time.perf_counter()
-    misses_before = cache.stats.misses
+    misses_before = caches.embeddings.stats.misses
     records: list[NoteResult] = []
     bad = list(chunk.bad)
     segments = 0
     try:
-        batch = suggester.prepare([n.text for n in chunk.notes], cache)
-        results = suggester.results(batch, options)
+        batch = suggester.prepare([n.text for n in chunk.notes], caches.embeddings)
+        results = suggester.results(batch, options, caches.probabilities)
         records = [NoteResult.of(n.id, r) for n, r in zip(chunk.notes, results, strict=True)]
         segments = len(batch.segments)
     except Exception as first_error:
-        log.warning("chunk %d failed as a whole (%s); coding its notes one by one", chunk.index, type(first_error))
+        log.warning(
+            "chunk %d failed as a whole (%s); coding its notes one by one", chunk.index, type(first_error).__name__
+        )
         failures = 0
         for note in chunk.notes:
             try:
-                batch = suggester.prepare([note.text], cache)
-                records.append(NoteResult.of(note.id, suggester.results(batch, options)[0]))
+                batch = suggester.prepare([note.text], caches.embeddings)
+                records.append(NoteResult.of(note.id, suggester.results(batch, options, caches.probabilities)[0]))
                 segments += len(batch.segments)
             except Exception as exc:
                 failures += 1
-                bad.append(BadRow(note.position, note.id, f"suggestion failed: {type(exc).__name__}: {exc}"))
+                # The exception's type only: its message could quote note text.
+                bad.append(BadRow(note.position, note.id, f"suggestion failed: {type(exc).__name__}"))
         if chunk.notes and failures == len(chunk.notes):
             raise first_error
     bad.sort(key=lambda b: b.position)
@@ -152,7 +155,7 @@ def code_chunk(
         notes=len(records),
         errors=len(bad),
         segments=segments,
-        embedded=cache.stats.misses - misses_before,
+        embedded=caches.embeddings.stats.misses - misses_before,
         seconds=round(time.perf_counter() - started, 3),
     )
     return ChunkOutput(chunk.index, records, bad), stats
@@ -176,13 +179,13 @@ def run_local(
     started = time.perf_counter()
     done = state.done_chunks()
     resumed = set(done)
-    cache = SegmentEmbeddingCache(config.cache_entries)
+    caches = RunCaches.create(config.cache_entries)
     rows_done = 0
     n_chunks = 0
     for chunk in iter_chunks(read_notes(config.input, config.reader), config.chunk_size):
         n_chunks = chunk.index + 1
         if chunk.index not in done:
-            output, stats = code_chunk(chunk, suggester, config.options, cache)
+            output, stats = code_chunk(chunk, suggester, config.options, caches)
             for sink in sinks:
                 sink.write_chunk(output)
             state.commit(stats)

@@ -205,7 +205,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: a
         "--cache-entries",
         type=int,
         default=DEFAULT_MAX_ENTRIES,
-        help=f"segment embeddings kept for reuse (default {DEFAULT_MAX_ENTRIES}, ~1.5 KiB each)",
+        help=f"segments whose embedding and scores are kept for reuse (default {DEFAULT_MAX_ENTRIES}, ~2 KiB each)",
     )
     p.add_argument("--threads", type=int, help="torch threads per process (default: $FFBCODER_THREADS or torch's)")
     p.add_argument("--engine", choices=["local", "ray"], default="local", help="this process, or a Ray actor pool")

@@ -29,8 +29,9 @@ class NoteBatch:
         return np.flatnonzero(self.note_of == note)
 
 
-class EmbeddingCache(Protocol):
-    """Query embeddings of segment texts kept across calls (a batch run's boilerplate)."""
+class SegmentCache(Protocol):
+    """A vector per segment text kept across calls, for a batch run's recurring boilerplate:
+    query embeddings (``prepare_batch``) or calibrated probability rows (``Suggester.results``)."""
 
     def get_many(self, texts: Sequence[str]) -> list[np.ndarray | None]:
         """The stored vector of each text, or None where there is none."""
@@ -40,7 +41,7 @@ class EmbeddingCache(Protocol):
 
 
 def prepare_batch(
-    texts: Sequence[str], segmenter: Segmenter, encoder: Encoder, cache: EmbeddingCache | None = None
+    texts: Sequence[str], segmenter: Segmenter, encoder: Encoder, cache: SegmentCache | None = None
 ) -> NoteBatch:
     """Segment the notes and embed each distinct segment text once (once per run with ``cache``)."""
     segments: list[Segment] = []
@@ -60,7 +61,7 @@ def prepare_batch(
     )
 
 
-def _embed(texts: list[str], encoder: Encoder, cache: EmbeddingCache | None) -> np.ndarray:
+def _embed(texts: list[str], encoder: Encoder, cache: SegmentCache | None) -> np.ndarray:
     if not texts:
         return np.zeros((0, encoder.dimension), np.float32)
     if cache is None:

@@ -16,7 +16,7 @@ from ffbcoder.contract import CatalogueRef, Evidence, Result, Suggestion
 from ffbcoder.embedding.convert import ensure_converted
 from ffbcoder.embedding.encoder import Encoder, EncoderConfig, load_encoder
 from ffbcoder.index.concept_index import ConceptIndex, load_or_build
-from ffbcoder.suggest.batch import EmbeddingCache, NoteBatch, prepare_batch
+from ffbcoder.suggest.batch import NoteBatch, SegmentCache, prepare_batch
 from ffbcoder.suggest.features import FeatureBuilder
 from ffbcoder.suggest.fuse import CALIBRATION_FILE, Calibration
 from ffbcoder.suggest.scorer import Scorer, ScorerContext, create_scorer
@@ -122,15 +122,20 @@ class Suggester:
         return self.suggest_many([text], options)[0]
 
     def suggest_many(
-        self, texts: Sequence[str], options: SuggestOptions | None = None, cache: EmbeddingCache | None = None
+        self,
+        texts: Sequence[str],
+        options: SuggestOptions | None = None,
+        cache: SegmentCache | None = None,
+        probability_cache: SegmentCache | None = None,
     ) -> list[Result]:
         """Suggestions for several notes, embedding and scoring each distinct segment once.
 
-        ``cache`` keeps segment embeddings across calls (a batch run's recurring boilerplate).
+        ``cache`` keeps segment embeddings and ``probability_cache`` segment probability rows
+        across calls (a batch run's recurring boilerplate).
         """
-        return self.results(self.prepare(texts, cache), options)
+        return self.results(self.prepare(texts, cache), options, probability_cache)
 
-    def prepare(self, texts: Sequence[str], cache: EmbeddingCache | None = None) -> NoteBatch:
+    def prepare(self, texts: Sequence[str], cache: SegmentCache | None = None) -> NoteBatch:
         """Check, segment and embed notes: the first half of ``suggest_many``."""
         for i, text in enumerate(texts):
             if not isinstance(text, str):
@@ -139,10 +144,12 @@ class Suggester:
                 raise NoteTooLongError(f"note {i}: {len(text)} characters, the limit is {self.max_note_chars}")
         return prepare_batch(texts, self.segmenter, self.encoder, cache)
 
-    def results(self, batch: NoteBatch, options: SuggestOptions | None = None) -> list[Result]:
+    def results(
+        self, batch: NoteBatch, options: SuggestOptions | None = None, cache: SegmentCache | None = None
+    ) -> list[Result]:
         """Score a prepared batch and pick each note's suggestions: the second half of ``suggest_many``."""
         options = options or SuggestOptions()
-        probs = self.distinct_segment_probabilities(batch)
+        probs = self.distinct_segment_probabilities(batch, cache)
         return [self._note_result(batch, probs, i, options) for i in range(len(batch.texts))]
 
     def scores(self, batch: NoteBatch) -> dict[str, np.ndarray]:
@@ -160,24 +167,36 @@ class Suggester:
         """(n_segments, n_concepts) calibrated probabilities."""
         return self.calibration.probability(self.features(batch))
 
-    def distinct_segment_probabilities(self, batch: NoteBatch) -> np.ndarray:
-        """``segment_probabilities``, computed once per distinct segment text.
+    def distinct_segment_probabilities(self, batch: NoteBatch, cache: SegmentCache | None = None) -> np.ndarray:
+        """``segment_probabilities``, computed once per distinct segment text (once per run with ``cache``).
 
         Every scorer and context flag is a function of the segment text alone, so a repeated
         sentence (a template, boilerplate) gets the same row; scoring it once saves the work.
         """
         unique: dict[str, int] = {}
         rows = np.array([unique.setdefault(s.text, len(unique)) for s in batch.segments], dtype=np.int64)
-        if len(unique) == len(batch.segments):
+        if cache is None and len(unique) == len(batch.segments):
             return self.segment_probabilities(batch)
         first = np.unique(rows, return_index=True)[1]
-        distinct = NoteBatch(
-            texts=batch.texts,
-            segments=[batch.segments[i] for i in first],
-            note_of=batch.note_of[first],
-            embeddings=batch.embeddings[first],
-        )
-        return self.segment_probabilities(distinct)[rows]
+        texts = list(unique)
+        known = cache.get_many(texts) if cache is not None else [None] * len(texts)
+        todo = np.array([i for i, row in enumerate(known) if row is None], dtype=np.int64)
+        distinct = np.empty((len(texts), len(self._codes)), dtype=np.float32)
+        for i, row in enumerate(known):
+            if row is not None:
+                distinct[i] = row
+        if len(todo):
+            picked = first[todo]
+            part = NoteBatch(
+                texts=batch.texts,
+                segments=[batch.segments[i] for i in picked],
+                note_of=batch.note_of[picked],
+                embeddings=batch.embeddings[picked],
+            )
+            distinct[todo] = self.segment_probabilities(part)
+            if cache is not None:
+                cache.put_many([texts[i] for i in todo], distinct[todo])
+        return distinct[rows] if len(rows) else np.zeros((0, len(self._codes)), dtype=np.float32)
 
     def with_calibration(self, calibration: Calibration) -> Suggester:
         """The same models under another calibration (used while calibrating)."""
