@@ -9,6 +9,9 @@ negated, a normal finding, hypothetical, refused, past or about another person, 
 ``"reasons"`` and the evidence; their ``score`` is what the concept would have scored
 without that context.
 
+Batch runs (``backcode``) write one :class:`NoteResult` per note: the same document with the
+note's ``id`` in front.
+
 ``start``/``end`` are character offsets into the submitted note (Python ``str`` indices,
 end exclusive), so ``note[start:end] == text``. ``score`` is in [0, 1]; see
 ``docs/scores.md`` for what it means.
@@ -57,6 +60,22 @@ class Result(msgspec.Struct, frozen=True, omit_defaults=True):
         return [s.code for s in self.suggestions]
 
 
+class NoteResult(msgspec.Struct, frozen=True):
+    """One note of a batch run: its id and the :class:`Result` fields."""
+
+    id: str
+    catalogue: CatalogueRef
+    model: str
+    suggestions: list[Suggestion]
+
+    @classmethod
+    def of(cls, note_id: str, result: Result) -> NoteResult:
+        return cls(note_id, result.catalogue, result.model, result.suggestions)
+
+    def result(self) -> Result:
+        return Result(self.catalogue, self.model, self.suggestions)
+
+
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(Result)
 
@@ -73,3 +92,15 @@ def result_to_dict(result: Result) -> dict[str, object]:
 def result_from_json(data: bytes | str) -> Result:
     """Parse and validate a result; raises ``msgspec.ValidationError`` on a bad document."""
     return _decoder.decode(data)
+
+
+_note_decoder = msgspec.json.Decoder(NoteResult)
+
+
+def note_result_to_json(record: NoteResult) -> bytes:
+    return _encoder.encode(record)
+
+
+def note_result_from_json(data: bytes | str) -> NoteResult:
+    """Parse and validate one batch record; raises ``msgspec.ValidationError`` on a bad document."""
+    return _note_decoder.decode(data)

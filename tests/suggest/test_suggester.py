@@ -81,3 +81,41 @@ def test_excluded_concepts_are_returned_only_when_asked(suggester: Suggester) ->
     evidence = held["i-aflastning"].evidence[0]
     assert note[evidence.start : evidence.end] == evidence.text
     assert result_from_json(result_to_json(asked)) == asked
+
+
+def test_distinct_segments_scored_once_give_the_same_rows(suggester: Suggester) -> None:
+    from ffbcoder.suggest.batch import prepare_batch
+
+    boiler = "Kvittering sendt til underretter."
+    notes = [f"{boiler} Mor drikker dagligt.", f"{boiler} Drengen pjækker. {boiler}"]
+    batch = prepare_batch(notes, suggester.segmenter, suggester.encoder)
+    assert [s.text for s in batch.segments].count(boiler) == 3
+    assert suggester.distinct_segment_probabilities(batch) == pytest.approx(suggester.segment_probabilities(batch))
+
+
+def test_embedding_cache_is_used_across_calls(suggester: Suggester) -> None:
+    from ffbcoder.batch.cache import SegmentVectorCache
+
+    cache = SegmentVectorCache()
+    first = suggester.suggest_many([EXAMPLE], cache=cache)[0]
+    misses = cache.stats.misses
+    again = suggester.suggest_many([EXAMPLE, EXAMPLE], cache=cache)
+    assert cache.stats.misses == misses, "nothing embedded a second time"
+    assert cache.stats.hits == misses
+    assert again[0] == again[1]
+    assert again[0].codes() == first.codes()
+
+
+def test_probability_rows_cached_across_calls(suggester: Suggester) -> None:
+    from ffbcoder.batch.cache import SegmentVectorCache
+    from ffbcoder.suggest.batch import prepare_batch
+
+    notes = ["Kvittering sendt til underretter. Mor drikker dagligt.", "Kvittering sendt til underretter."]
+    batch = prepare_batch(notes, suggester.segmenter, suggester.encoder)
+    cache = SegmentVectorCache()
+    first = suggester.distinct_segment_probabilities(batch, cache)
+    assert cache.stats.misses == 2 and len(cache) == 2
+    again = suggester.distinct_segment_probabilities(batch, cache)
+    assert cache.stats.hits == 2, "the second call scores nothing"
+    assert again == pytest.approx(first)
+    assert first == pytest.approx(suggester.segment_probabilities(batch))

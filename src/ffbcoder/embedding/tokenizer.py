@@ -19,6 +19,7 @@ import numpy as np
 VOCAB_FILE = "unigram-vocab.npz"
 METASPACE = "\u2581"
 _UNK_PENALTY = 10.0
+_WORD_CACHE_SIZE = 200_000
 _SPACES = re.compile(" {2,}")
 
 
@@ -67,6 +68,8 @@ class UnigramTokenizer:
         for special in (vocab.bos_id, vocab.eos_id, vocab.pad_id, vocab.unk_id):
             self._ids.pop(vocab.pieces[special], None)
         self._ids.pop("<mask>", None)
+        # Words recur across segments (and across notes in a batch run): segment each once.
+        self._word_cache: dict[str, tuple[int, ...]] = {}
 
     @classmethod
     def from_directory(cls, directory: Path) -> UnigramTokenizer:
@@ -123,8 +126,14 @@ class UnigramTokenizer:
             norm = METASPACE + norm
         ids = [self.vocab.bos_id]
         # Pieces never hold an inner metaspace, so words are segmented independently.
+        cache = self._word_cache
         for word in re.split(f"(?={METASPACE})", norm):
             if word:
-                ids.extend(self._word_ids(word))
+                pieces = cache.get(word)
+                if pieces is None:
+                    if len(cache) >= _WORD_CACHE_SIZE:
+                        cache.clear()  # bounded; rare words are cheap to segment again
+                    pieces = cache[word] = tuple(self._word_ids(word))
+                ids.extend(pieces)
         ids.append(self.vocab.eos_id)
         return ids

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -29,7 +30,21 @@ class NoteBatch:
         return np.flatnonzero(self.note_of == note)
 
 
-def prepare_batch(texts: Sequence[str], segmenter: Segmenter, encoder: Encoder) -> NoteBatch:
+class SegmentCache(Protocol):
+    """A vector per segment text kept across calls, for a batch run's recurring boilerplate:
+    query embeddings (``prepare_batch``) or calibrated probability rows (``Suggester.results``)."""
+
+    def get_many(self, texts: Sequence[str]) -> list[np.ndarray | None]:
+        """The stored vector of each text, or None where there is none."""
+        ...
+
+    def put_many(self, texts: Sequence[str], vectors: np.ndarray) -> None: ...
+
+
+def prepare_batch(
+    texts: Sequence[str], segmenter: Segmenter, encoder: Encoder, cache: SegmentCache | None = None
+) -> NoteBatch:
+    """Segment the notes and embed each distinct segment text once (once per run with ``cache``)."""
     segments: list[Segment] = []
     note_of: list[int] = []
     for i, text in enumerate(texts):
@@ -39,10 +54,28 @@ def prepare_batch(texts: Sequence[str], segmenter: Segmenter, encoder: Encoder) 
     unique: dict[str, int] = {}
     # Masked identifiers are left out of what the model embeds; evidence keeps the segment as is.
     rows = [unique.setdefault(without_masks(s.text), len(unique)) for s in segments]
-    vectors = encoder.encode_queries(list(unique)) if unique else np.zeros((0, encoder.dimension), np.float32)
+    vectors = _embed(list(unique), encoder, cache)
     return NoteBatch(
         texts=list(texts),
         segments=segments,
         note_of=np.array(note_of, dtype=np.int64),
         embeddings=vectors[np.array(rows, dtype=np.int64)] if rows else vectors,
     )
+
+
+def _embed(texts: list[str], encoder: Encoder, cache: SegmentCache | None) -> np.ndarray:
+    if not texts:
+        return np.zeros((0, encoder.dimension), np.float32)
+    if cache is None:
+        return encoder.encode_queries(texts)
+    found = cache.get_many(texts)
+    missing = [i for i, vector in enumerate(found) if vector is None]
+    vectors = np.empty((len(texts), encoder.dimension), dtype=np.float32)
+    for i, vector in enumerate(found):
+        if vector is not None:
+            vectors[i] = vector
+    if missing:
+        fresh = encoder.encode_queries([texts[i] for i in missing])
+        vectors[missing] = fresh
+        cache.put_many([texts[i] for i in missing], fresh)
+    return vectors

@@ -16,7 +16,7 @@ from ffbcoder.contract import CatalogueRef, Evidence, Excluded, Result, Suggesti
 from ffbcoder.embedding.convert import ensure_converted
 from ffbcoder.embedding.encoder import Encoder, EncoderConfig, load_encoder
 from ffbcoder.index.concept_index import ConceptIndex, load_or_build
-from ffbcoder.suggest.batch import NoteBatch, prepare_batch
+from ffbcoder.suggest.batch import NoteBatch, SegmentCache, prepare_batch
 from ffbcoder.suggest.features import FeatureBuilder
 from ffbcoder.suggest.fuse import CALIBRATION_FILE, Calibration
 from ffbcoder.suggest.scorer import Scorer, ScorerContext, create_scorer
@@ -82,7 +82,7 @@ class Suggester:
         self._thresholds = np.array(
             [calibration.threshold_for(c.id, c.kind.value) for c in catalogue], dtype=np.float32
         )
-        self.model_id = f"{encoder.fingerprint}+{'+'.join(s.name for s in self.scorers)}"
+        self.model_id = model_identity(encoder.fingerprint, [s.name for s in self.scorers])
 
     @classmethod
     def from_settings(
@@ -124,19 +124,43 @@ class Suggester:
     def suggest(self, text: str, options: SuggestOptions | None = None) -> Result:
         return self.suggest_many([text], options)[0]
 
-    def suggest_many(self, texts: Sequence[str], options: SuggestOptions | None = None) -> list[Result]:
-        """Suggestions for several notes, embedding all their segments in one pass."""
-        options = options or SuggestOptions()
+    def suggest_many(
+        self,
+        texts: Sequence[str],
+        options: SuggestOptions | None = None,
+        cache: SegmentCache | None = None,
+        probability_cache: SegmentCache | None = None,
+    ) -> list[Result]:
+        """Suggestions for several notes, embedding and scoring each distinct segment once.
+
+        ``cache`` keeps segment embeddings and ``probability_cache`` segment probability rows
+        across calls (a batch run's recurring boilerplate).
+        """
+        return self.results(self.prepare(texts, cache), options, probability_cache)
+
+    def prepare(self, texts: Sequence[str], cache: SegmentCache | None = None) -> NoteBatch:
+        """Check, segment and embed notes: the first half of ``suggest_many``."""
         for i, text in enumerate(texts):
             if not isinstance(text, str):
                 raise TypeError(f"note {i}: expected text, got {type(text).__name__}")
             if len(text) > self.max_note_chars:
                 raise NoteTooLongError(f"note {i}: {len(text)} characters, the limit is {self.max_note_chars}")
-        batch = prepare_batch(texts, self.segmenter, self.encoder)
-        features = self.features(batch)
-        probs = self.calibration.probability(features)
-        plain = self.calibration.probability(without_context(features)) if options.include_excluded else None
-        return [self._note_result(batch, probs, i, options, plain) for i in range(len(texts))]
+        return prepare_batch(texts, self.segmenter, self.encoder, cache)
+
+    def results(
+        self, batch: NoteBatch, options: SuggestOptions | None = None, cache: SegmentCache | None = None
+    ) -> list[Result]:
+        """Score a prepared batch and pick each note's suggestions: the second half of ``suggest_many``."""
+        options = options or SuggestOptions()
+        plain = None
+        if options.include_excluded:
+            # The held-back concepts need the probabilities with and without the context features.
+            features = self.features(batch)
+            probs = self.calibration.probability(features)
+            plain = self.calibration.probability(without_context(features))
+        else:
+            probs = self.distinct_segment_probabilities(batch, cache)
+        return [self._note_result(batch, probs, i, options, plain) for i in range(len(batch.texts))]
 
     def scores(self, batch: NoteBatch) -> dict[str, np.ndarray]:
         """Each scorer's (n_segments, n_concepts) evidence strengths."""
@@ -152,6 +176,37 @@ class Suggester:
     def segment_probabilities(self, batch: NoteBatch) -> np.ndarray:
         """(n_segments, n_concepts) calibrated probabilities."""
         return self.calibration.probability(self.features(batch))
+
+    def distinct_segment_probabilities(self, batch: NoteBatch, cache: SegmentCache | None = None) -> np.ndarray:
+        """``segment_probabilities``, computed once per distinct segment text (once per run with ``cache``).
+
+        Every scorer and context flag is a function of the segment text alone, so a repeated
+        sentence (a template, boilerplate) gets the same row; scoring it once saves the work.
+        """
+        unique: dict[str, int] = {}
+        rows = np.array([unique.setdefault(s.text, len(unique)) for s in batch.segments], dtype=np.int64)
+        if cache is None and len(unique) == len(batch.segments):
+            return self.segment_probabilities(batch)
+        first = np.unique(rows, return_index=True)[1]
+        texts = list(unique)
+        known = cache.get_many(texts) if cache is not None else [None] * len(texts)
+        todo = np.array([i for i, row in enumerate(known) if row is None], dtype=np.int64)
+        distinct = np.empty((len(texts), len(self._codes)), dtype=np.float32)
+        for i, row in enumerate(known):
+            if row is not None:
+                distinct[i] = row
+        if len(todo):
+            picked = first[todo]
+            part = NoteBatch(
+                texts=batch.texts,
+                segments=[batch.segments[i] for i in picked],
+                note_of=batch.note_of[picked],
+                embeddings=batch.embeddings[picked],
+            )
+            distinct[todo] = self.segment_probabilities(part)
+            if cache is not None:
+                cache.put_many([texts[i] for i in todo], distinct[todo])
+        return distinct[rows] if len(rows) else np.zeros((0, len(self._codes)), dtype=np.float32)
 
     def with_calibration(self, calibration: Calibration) -> Suggester:
         """The same models under another calibration (used while calibrating)."""
@@ -265,6 +320,19 @@ def without_context(features: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         name: (np.zeros_like(value) if any(flag in name.split("*") for flag in FLAG_NAMES) else value)
         for name, value in features.items()
     }
+
+
+def model_identity(fingerprint: str, scorer_names: Sequence[str]) -> str:
+    """The ``model`` field of the contract: embedding model and the scorers fused."""
+    return f"{fingerprint}+{'+'.join(scorer_names)}"
+
+
+def describe_model(settings: Settings) -> tuple[str, Catalogue]:
+    """The model id and catalogue that ``from_settings`` would load, without loading the model."""
+    catalogue = resolve_catalogue(settings.catalogue)
+    manifest = ensure_converted(settings.resolved_model_dir)
+    calibration = load_calibration(model_bundle_dir(settings, catalogue), catalogue)
+    return model_identity(manifest.fingerprint, calibration.scorers), catalogue
 
 
 def model_bundle_dir(settings: Settings, catalogue: Catalogue) -> Path:
