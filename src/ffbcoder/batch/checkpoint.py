@@ -51,6 +51,7 @@ class RunSpec(msgspec.Struct, frozen=True, kw_only=True):
     max_evidence: int
     model: str
     catalogue: str  # "<id> <version> <content hash>"
+    review_db: str | None = None  # "<database URL without password> as <user>" when also stored for review
 
 
 class ChunkStats(msgspec.Struct, frozen=True):

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -25,17 +25,22 @@ import msgspec
 
 from ffbcoder.batch.readers import BadRow
 from ffbcoder.contract import NoteResult, note_result_from_json, note_result_to_json
+from ffbcoder.text.mask import MaskedText
 
 OutputFormat = Literal["jsonl", "parquet"]
 
 
 @dataclass(frozen=True)
 class ChunkOutput:
-    """The coded notes and bad rows of one chunk of input rows, in input order."""
+    """The coded notes and bad rows of one chunk of input rows, in input order.
+
+    ``masked`` holds each coded note's text with identifiers masked, parallel to
+    ``records`` (the text the suggestions and their offsets were computed on)."""
 
     index: int
     records: list[NoteResult]
     errors: list[BadRow]
+    masked: list[MaskedText] = field(default_factory=list)
 
 
 class Sink(Protocol):

@@ -38,6 +38,7 @@ from ffbcoder.batch.run import (
 from ffbcoder.config import Settings
 from ffbcoder.contract import note_result_from_json, note_result_to_json
 from ffbcoder.suggest.suggester import SuggestOptions
+from ffbcoder.text.mask import MaskedSpan, MaskedText
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +121,7 @@ class ChunkCoder:
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, list[Any]]:
         from ffbcoder.batch.run import code_chunk
 
-        out: dict[str, list[Any]] = {"chunk": [], "notes": [], "errors": [], "stats": []}
+        out: dict[str, list[Any]] = {"chunk": [], "notes": [], "errors": [], "stats": [], "masked": []}
         for index, data in zip(batch["chunk"], batch["rows"], strict=True):
             chunk = decode_chunk(int(index), bytes(data))
             output, stats = code_chunk(chunk, self.suggester, self.options, self.caches)
@@ -128,6 +129,9 @@ class ChunkCoder:
             out["notes"].append(b"".join(note_result_to_json(r) + b"\n" for r in output.records))
             out["errors"].append(msgspec.msgpack.encode([(b.position, b.id, b.reason) for b in output.errors]))
             out["stats"].append(msgspec.msgpack.encode(stats))
+            out["masked"].append(
+                msgspec.msgpack.encode([(m.text, [(x.start, x.end, x.kind) for x in m.spans]) for m in output.masked])
+            )
         return out
 
 
@@ -136,7 +140,11 @@ def _chunk_output(row: dict[str, Any]) -> tuple[ChunkOutput, ChunkStats]:
     records = [note_result_from_json(line) for line in bytes(row["notes"]).splitlines() if line]
     errors = [BadRow(*e) for e in msgspec.msgpack.decode(bytes(row["errors"]))]
     stats = msgspec.msgpack.decode(bytes(row["stats"]), type=ChunkStats)
-    return ChunkOutput(index, records, errors), stats
+    masked = [
+        MaskedText(text, tuple(MaskedSpan(*span) for span in spans))
+        for text, spans in msgspec.msgpack.decode(bytes(row["masked"]))
+    ]
+    return ChunkOutput(index, records, errors, masked), stats
 
 
 def _start_ray(options: RayOptions) -> bool:

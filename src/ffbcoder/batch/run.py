@@ -27,6 +27,7 @@ from ffbcoder.batch.readers import BadRow, NoteRow, ReaderConfig, detect_format,
 from ffbcoder.catalogue.model import Catalogue
 from ffbcoder.contract import NoteResult
 from ffbcoder.suggest.suggester import Suggester, SuggestOptions
+from ffbcoder.text.mask import MaskedText, mask_identifiers
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ def catalogue_identity(catalogue: Catalogue) -> str:
     return f"{catalogue.info.id} {catalogue.info.version} {catalogue.content_hash()}"
 
 
-def run_spec(config: BackcodeConfig, model: str, catalogue: Catalogue) -> RunSpec:
+def run_spec(config: BackcodeConfig, model: str, catalogue: Catalogue, review_db: str | None = None) -> RunSpec:
     options = config.options
     return RunSpec(
         input=str(config.input.resolve()),
@@ -112,6 +113,7 @@ def run_spec(config: BackcodeConfig, model: str, catalogue: Catalogue) -> RunSpe
         max_evidence=options.max_evidence,
         model=model,
         catalogue=catalogue_identity(catalogue),
+        review_db=review_db,
     )
 
 
@@ -126,22 +128,27 @@ def code_chunk(
     started = time.perf_counter()
     misses_before = caches.embeddings.stats.misses
     records: list[NoteResult] = []
+    kept: list[MaskedText] = []
     bad = list(chunk.bad)
     segments = 0
+    # CPR numbers are masked (same length) before coding, so no evidence carries one.
+    masked = [mask_identifiers(n.text) for n in chunk.notes]
     try:
-        batch = suggester.prepare([n.text for n in chunk.notes], caches.embeddings)
+        batch = suggester.prepare([m.text for m in masked], caches.embeddings)
         results = suggester.results(batch, options, caches.probabilities)
         records = [NoteResult.of(n.id, r) for n, r in zip(chunk.notes, results, strict=True)]
+        kept = list(masked)
         segments = len(batch.segments)
     except Exception as first_error:
         log.warning(
             "chunk %d failed as a whole (%s); coding its notes one by one", chunk.index, type(first_error).__name__
         )
         failures = 0
-        for note in chunk.notes:
+        for note, masked_note in zip(chunk.notes, masked, strict=True):
             try:
-                batch = suggester.prepare([note.text], caches.embeddings)
+                batch = suggester.prepare([masked_note.text], caches.embeddings)
                 records.append(NoteResult.of(note.id, suggester.results(batch, options, caches.probabilities)[0]))
+                kept.append(masked_note)
                 segments += len(batch.segments)
             except Exception as exc:
                 failures += 1
@@ -158,7 +165,7 @@ def code_chunk(
         embedded=caches.embeddings.stats.misses - misses_before,
         seconds=round(time.perf_counter() - started, 3),
     )
-    return ChunkOutput(chunk.index, records, bad), stats
+    return ChunkOutput(chunk.index, records, bad, kept), stats
 
 
 ProgressCallback = Callable[[int], None]  # rows this process has just finished (bad rows included)

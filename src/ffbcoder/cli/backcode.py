@@ -113,6 +113,16 @@ def _print_summary(summary: RunSummary, resumed_note: str = "") -> None:
     Console().print(table)
 
 
+def _redacted(url: str) -> str:
+    """The database URL without its password, for the run state and messages."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # a malformed URL is reported when the sink opens it
+        return url
+
+
 def cmd_backcode(args: argparse.Namespace) -> int:
     import msgspec
 
@@ -127,8 +137,10 @@ def cmd_backcode(args: argparse.Namespace) -> int:
     if args.threads:
         settings = replace(settings, threads=args.threads)
     model, catalogue = describe_model(settings)
+    database_url = args.database_url or settings.resolved_database_url
+    review_db = f"{_redacted(database_url)} as {args.to_review_db}" if args.to_review_db else None
     try:
-        spec = run_spec(config, model, catalogue)
+        spec = run_spec(config, model, catalogue, review_db)
         total = count_rows(config.input, config.reader) or 0
         state = RunState.open(spec, overwrite=args.overwrite)
     except (InputError, RunStateError) as exc:
@@ -138,8 +150,11 @@ def cmd_backcode(args: argparse.Namespace) -> int:
             summary = msgspec.json.decode(state.completed_summary(), type=RunSummary)
             _print_summary(summary, " (already complete: nothing to do)")
             return 0
-        # "Also into the review database" is one more sink here, once that sink exists.
         sinks: list[Sink] = [FileSink(config.output, config.errors, state.parts_dir)]
+        if args.to_review_db:
+            from ffbcoder.batch.review_sink import ReviewDatabaseSink
+
+            sinks.append(ReviewDatabaseSink(database_url, args.to_review_db))
         already = sum(s.notes + s.errors for s in state.done_chunks().values())
         show = not args.no_progress
         try:
@@ -213,5 +228,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: a
     p.add_argument("--actors", type=int, help="Ray: model actors (default: one per GPU, else one per CPU)")
     p.add_argument("--gpus-per-actor", type=float, help="Ray: GPUs per actor (default: 1 where GPUs are present)")
     p.add_argument("--overwrite", action="store_true", help="discard an earlier run's state and output and start over")
+    p.add_argument(
+        "--to-review-db",
+        metavar="USER",
+        help="also store every coded note in the review database as awaiting review, submitted as USER",
+    )
+    p.add_argument("--database-url", help="review database (default: $FFBCODER_DATABASE_URL or SQLite in the cache)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_backcode)
