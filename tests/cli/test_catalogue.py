@@ -6,22 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from ffbcoder.cli import main
-from tests.conftest import DRAFT_TSV, KL_TERM, TEST_CACHE
+from tests.cli.conftest import run
+from tests.conftest import DRAFT_TSV, KL_TERM
 
 EXAMPLE = "Drengen har ikke været i skole de sidste tre uger, og mor drikker dagligt."
-
-
-@pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch, model_dir: Path) -> None:
-    monkeypatch.setenv("FFBCODER_CACHE_DIR", str(TEST_CACHE))
-    monkeypatch.setenv("FFBCODER_MODEL_DIR", str(model_dir))
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_catalogue_import_validate_show(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

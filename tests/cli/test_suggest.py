@@ -8,22 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ffbcoder.cli import main
-from tests.conftest import TEST_CACHE
+from tests.cli.conftest import run
 
 EXAMPLE = "Drengen har ikke været i skole de sidste tre uger, og mor drikker dagligt."
-
-
-@pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch, model_dir: Path) -> None:
-    monkeypatch.setenv("FFBCODER_CACHE_DIR", str(TEST_CACHE))
-    monkeypatch.setenv("FFBCODER_MODEL_DIR", str(model_dir))
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.mark.model
