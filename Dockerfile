@@ -26,6 +26,10 @@ RUN useradd --system --home /opt/ffbcoder ffbcoder \
  && chown -R ffbcoder /var/cache/ffbcoder
 USER ffbcoder
 
+# The review service on the embedded SQLite database in the cache volume. Create a user first:
+#   docker run -it -v ffbcoder:/var/cache/ffbcoder ffbcoder users add anne --role admin
+#   docker run -p 8000:8000 -v ffbcoder:/var/cache/ffbcoder ffbcoder
+VOLUME /var/cache/ffbcoder
 EXPOSE 8000
 ENTRYPOINT ["ffbcoder"]
-CMD ["suggest", "--help"]
+CMD ["serve", "--host", "0.0.0.0", "--port", "8000"]
