@@ -118,6 +118,11 @@ class Suggester:
         """The calibrated operating threshold of one concept."""
         return float(self._thresholds[self._codes.index(code)])
 
+    @property
+    def thresholds(self) -> np.ndarray:
+        """(n_concepts,) calibrated operating thresholds, in catalogue order."""
+        return self._thresholds.copy()
+
     def suggest(self, text: str, options: SuggestOptions | None = None) -> Result:
         return self.suggest_many([text], options)[0]
 
@@ -130,8 +135,13 @@ class Suggester:
             if len(text) > self.max_note_chars:
                 raise NoteTooLongError(f"note {i}: {len(text)} characters, the limit is {self.max_note_chars}")
         batch = prepare_batch(texts, self.segmenter, self.encoder)
-        probs = self.segment_probabilities(batch)
-        return [self._note_result(batch, probs, i, options) for i in range(len(texts))]
+        return self.results(batch, self.segment_probabilities(batch), options)
+
+    def results(self, batch: NoteBatch, probs: np.ndarray, options: SuggestOptions | None = None) -> list[Result]:
+        """One Result per note of ``batch`` from its segment probabilities, for consumers (coverage)
+        that keep the batch and probabilities for their own per-segment analysis."""
+        options = options or SuggestOptions()
+        return [self._note_result(batch, probs, i, options) for i in range(len(batch.texts))]
 
     def scores(self, batch: NoteBatch) -> dict[str, np.ndarray]:
         """Each scorer's (n_segments, n_concepts) evidence strengths."""
