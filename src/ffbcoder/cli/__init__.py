@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "ffbcoder.cli.catalogue",
     "ffbcoder.cli.quality",
     "ffbcoder.cli.model",
+    "ffbcoder.cli.coverage",
 )
 # Errors that are the user's to fix: one line on stderr, exit status 2, no traceback.
 USER_ERRORS: tuple[type[Exception], ...] = (

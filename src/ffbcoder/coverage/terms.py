@@ -1,0 +1,118 @@
+"""Characteristic terms of a gap: class-based TF-IDF over lemmas.
+
+Lemmas come from spaCy's ``blank("da")`` tokenizer and the lookup lemmatizer of
+``spacy-lookups-data``, on lowercased tokens ("Vågner", "vågnede" -> "vågne"). Stop words,
+numbers and short tokens are left out, and so is every word the corpus only ever shows
+capitalised: those are names of people, places and institutions, which must not become a
+gap's label (case notes are personal data).
+
+Class-based TF-IDF (as in BERTopic) treats each cluster's segments as one document:
+``w(t, c) = tf(t, c) * log(1 + A / f(t))`` with ``tf`` the term's share of the class's
+tokens, ``A`` the average number of tokens per class and ``f(t)`` the term's frequency over
+all classes. The segments in no cluster form one more class, so that words common to all
+case notes ("mor", "skole") weigh little.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+MIN_TERM_CHARS = 3
+
+
+class Lemmatiser:
+    """Text -> content lemmas; also learns which words are names.
+
+    A word is taken for a name when the texts seen so far show it capitalised but never in
+    lowercase ("Freja", "Bakkeskolen"; not "Mor" at a sentence start, since "mor" occurs).
+    """
+
+    def __init__(self) -> None:
+        self._titled: set[str] = set()
+        self._lower: set[str] = set()
+
+    @property
+    def names(self) -> frozenset[str]:
+        """Lowercased words seen capitalised and never in lowercase."""
+        return frozenset(self._titled - self._lower)
+
+    @cached_property
+    def nlp(self) -> Any:
+        import spacy
+
+        nlp = spacy.blank("da")
+        nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+        nlp.initialize()
+        return nlp
+
+    @cached_property
+    def stop_words(self) -> frozenset[str]:
+        from spacy.lang.da.stop_words import STOP_WORDS
+
+        return frozenset(STOP_WORDS)
+
+    def name_terms(self) -> frozenset[str]:
+        """The names seen so far, as words and as lemmas (to exclude from terms)."""
+        names = self.names
+        return names | frozenset(self.lemmas_of(sorted(names)))
+
+    def lemmas_of(self, words: Sequence[str]) -> list[str]:
+        from spacy.tokens import Doc
+
+        if not words:
+            return []
+        doc = self.nlp.get_pipe("lemmatizer")(Doc(self.nlp.vocab, words=list(words)))
+        return [(t.lemma_ or t.text).lower() for t in doc]
+
+    def lemmas(self, text: str) -> list[str]:
+        from spacy.tokens import Doc
+
+        tokens = list(self.nlp.tokenizer(text))
+        for token in tokens:
+            word = token.text
+            if word.islower():
+                self._lower.add(word)
+            elif word[:1].isupper() and (len(word) == 1 or not word.isupper()):
+                self._titled.add(word.lower())
+        doc = Doc(self.nlp.vocab, words=[t.text.lower() for t in tokens])
+        doc = self.nlp.get_pipe("lemmatizer")(doc)
+        out = []
+        for token in doc:
+            lemma = (token.lemma_ or token.text).lower()
+            if (
+                token.is_alpha
+                and len(token.text) >= MIN_TERM_CHARS
+                and token.text not in self.stop_words
+                and lemma not in self.stop_words
+            ):
+                out.append(lemma)
+        return out
+
+
+def class_tfidf(
+    classes: Sequence[Iterable[str]], top_n: int = 8, exclude: set[str] | frozenset[str] = frozenset()
+) -> list[list[tuple[str, float]]]:
+    """Top terms with their c-TF-IDF weight for each class (a class is a bag of lemmas)."""
+    counts = [Counter(t for t in terms if t not in exclude) for terms in classes]
+    vocabulary = sorted({t for c in counts for t in c})
+    if not vocabulary:
+        return [[] for _ in counts]
+    column = {t: i for i, t in enumerate(vocabulary)}
+    tf = np.zeros((len(counts), len(vocabulary)), dtype=np.float64)
+    for row, counter in enumerate(counts):
+        for term, n in counter.items():
+            tf[row, column[term]] = n
+    totals = tf.sum(axis=1, keepdims=True)
+    average = float(totals.mean())
+    idf = np.log1p(average / np.maximum(tf.sum(axis=0), 1.0))
+    weights = (tf / np.maximum(totals, 1.0)) * idf
+    out = []
+    for row in range(len(counts)):
+        order = np.argsort(-weights[row], kind="stable")[:top_n]
+        out.append([(vocabulary[i], round(float(weights[row, i]), 5)) for i in order if weights[row, i] > 0])
+    return out
