@@ -31,6 +31,7 @@ from ffbcoder.suggest.batch import NoteBatch, prepare_batch
 from ffbcoder.suggest.suggester import Suggester, SuggestOptions
 
 log = logging.getLogger(__name__)
+PLOTTED_GAPS = 10  # gaps shown in colour in the 2-D plot
 
 Progress = Callable[[int], None]
 
@@ -38,7 +39,7 @@ Progress = Callable[[int], None]
 @dataclass(frozen=True)
 class CoverageOptions:
     """chunk_notes: notes scored together (bounds memory). negation: which negated segments
-    to set aside (see ``uncovered``). plot_points: at most this many points in the 2-D plot."""
+    to set aside (see ``uncovered``). plot_points: at most this many segments in the 2-D plot."""
 
     chunk_notes: int = 64
     negation: NegationMode = "strong"
@@ -50,7 +51,7 @@ class CoverageOptions:
     terms: int = 8
     nearest: int = 3
     pairs: int = 20
-    plot_points: int = 2000
+    plot_points: int = 3000
 
 
 @dataclass
@@ -186,7 +187,7 @@ class CorpusAnalyser:
                 options.nearest,
             )
             described_at = time.perf_counter()
-            plot = _plot_points(vectors, labels, options.plot_points, options.cluster.seed)
+            plot = _plot_points(vectors, labels, gaps, options.plot_points, options.cluster.seed)
             log.info(
                 "clustered %d segments in %.1f s, described %d gaps in %.1f s, projected in %.1f s",
                 len(vectors),
@@ -223,22 +224,24 @@ class CorpusAnalyser:
 
 
 def _plot_points(
-    vectors: np.ndarray, labels: np.ndarray, max_points: int, seed: int
+    vectors: np.ndarray, labels: np.ndarray, gaps: Sequence[Gap], max_points: int, seed: int
 ) -> dict[str, list[float] | list[int]]:
-    """A seeded sample of the uncovered segments (clustered ones first) projected to 2-D."""
+    """A seeded sample of the uncovered segments (the top gaps' members first) in 2-D."""
     rng = np.random.default_rng(seed)
-    clustered = np.flatnonzero(labels >= 0)
-    noise = np.flatnonzero(labels < 0)
-    if len(clustered) > max_points:
-        clustered = rng.choice(clustered, max_points, replace=False)
-    room = max(0, max_points - len(clustered))
-    if len(noise) > room:
-        noise = rng.choice(noise, room, replace=False)
-    chosen = np.sort(np.concatenate([clustered, noise]))
-    coords = project_2d(vectors[chosen], seed) if len(chosen) else np.zeros((0, 2))
+    top = {g.cluster for g in gaps[:PLOTTED_GAPS]}
+    in_top = np.flatnonzero(np.isin(labels, list(top)))
+    others = np.flatnonzero(~np.isin(labels, list(top)))
+    if len(in_top) > max_points:
+        in_top = rng.choice(in_top, max_points, replace=False)
+    room = max(0, max_points - len(in_top))
+    if len(others) > room:
+        others = rng.choice(others, room, replace=False)
+    chosen = np.sort(np.concatenate([in_top, others])).astype(np.int64)
+    anchors = np.array([vectors[labels == g.cluster].mean(axis=0) for g in gaps[:PLOTTED_GAPS]])
+    coords = project_2d(vectors[chosen], anchors) if len(chosen) else np.zeros((0, 2))
     return {
-        "x": [round(float(v), 3) for v in coords[:, 0]],
-        "y": [round(float(v), 3) for v in coords[:, 1]],
+        "x": [round(float(v), 4) for v in coords[:, 0]],
+        "y": [round(float(v), 4) for v in coords[:, 1]],
         "cluster": [int(v) for v in labels[chosen]],
     }
 

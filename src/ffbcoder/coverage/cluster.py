@@ -101,15 +101,15 @@ def representatives(vectors: np.ndarray, members: np.ndarray, k: int) -> np.ndar
     return members[np.argsort(-sims, kind="stable")[:k]]
 
 
-def project_2d(vectors: np.ndarray, seed: int = 13) -> np.ndarray:
-    """(n, 2) coordinates for a scatter plot: t-SNE on cosine distance (PCA for tiny inputs)."""
+def project_2d(vectors: np.ndarray, anchors: np.ndarray) -> np.ndarray:
+    """(n, 2) coordinates for a scatter plot: the plane through the ``anchors`` (the top gaps'
+    centres) that spreads them most (PCA on the anchors). Linear and instant, so distances
+    between gaps mean what they mean in the full space; with fewer than three anchors, the
+    plane of the points' own largest variance."""
     from sklearn.decomposition import PCA
-    from sklearn.manifold import TSNE
 
-    n = len(vectors)
-    if n < 3:
-        return np.zeros((n, 2), dtype=np.float32)
-    if n < 50:
-        return np.asarray(PCA(n_components=2, random_state=seed).fit_transform(vectors), dtype=np.float32)
-    tsne = TSNE(n_components=2, metric="cosine", init="pca", perplexity=min(30.0, (n - 1) / 3), random_state=seed)
-    return np.asarray(tsne.fit_transform(vectors), dtype=np.float32)
+    if len(vectors) < 2:
+        return np.zeros((len(vectors), 2), dtype=np.float32)
+    basis = anchors if len(anchors) >= 3 else vectors
+    pca = PCA(n_components=2, random_state=0).fit(basis)
+    return np.asarray(pca.transform(vectors), dtype=np.float32)

@@ -14,12 +14,17 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from ffbcoder.coverage.analyse import CoverageAnalysis
+from ffbcoder.coverage.analyse import PLOTTED_GAPS, CoverageAnalysis
 
 HTML_FILE = "coverage.html"
 JSON_FILE = "coverage.json"
-TOP_GAPS_PLOTTED = 10
 _TILSTAND, _INDSATS = "#c0392b", "#2874a6"
+# tab10 without its grey, which is the colour of the segments in no top gap
+_GAP_COLOURS = (
+    *("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd"),
+    *("#8c564b", "#e377c2", "#bcbd22", "#17becf", "#000000"),
+)
+_HISTOGRAM_LABELS = {"covered": "segments with a suggestion", "below_threshold": "segments below every threshold"}
 
 _CSS = """
 body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222;line-height:1.4}
@@ -71,23 +76,22 @@ def plot_gaps(analysis: CoverageAnalysis) -> str | None:
     rank_of = {g.cluster: g.rank for g in analysis.gaps}
     fig, ax = plt.subplots(figsize=(8, 7))
     xs, ys, clusters = points["x"], points["y"], points["cluster"]
-    top = [i for i, c in enumerate(clusters) if rank_of.get(int(c), 10**9) <= TOP_GAPS_PLOTTED]
-    rest = [i for i, c in enumerate(clusters) if rank_of.get(int(c), 10**9) > TOP_GAPS_PLOTTED]
+    top = [i for i, c in enumerate(clusters) if rank_of.get(int(c), 10**9) <= PLOTTED_GAPS]
+    rest = [i for i, c in enumerate(clusters) if rank_of.get(int(c), 10**9) > PLOTTED_GAPS]
     ax.scatter([xs[i] for i in rest], [ys[i] for i in rest], s=4, color="#bbbbbb", label="other uncovered segments")
-    colours = plt.get_cmap("tab10")
-    for gap in analysis.gaps[:TOP_GAPS_PLOTTED]:
+    for gap in analysis.gaps[:PLOTTED_GAPS]:
         members = [i for i in top if int(clusters[i]) == gap.cluster]
         if not members:
             continue
         mx = sum(xs[i] for i in members) / len(members)
         my = sum(ys[i] for i in members) / len(members)
-        colour = colours((gap.rank - 1) % 10)
+        colour = _GAP_COLOURS[(gap.rank - 1) % len(_GAP_COLOURS)]
         terms = ", ".join(t for t, _ in gap.terms[:2])
         ax.scatter([xs[i] for i in members], [ys[i] for i in members], s=10, color=colour, label=f"#{gap.rank} {terms}")
         ax.annotate(f"#{gap.rank}", (mx, my), fontsize=9, weight="bold")
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.set_title(f"Uncovered segments in 2-D (t-SNE); the top {TOP_GAPS_PLOTTED} gaps in colour")
+    ax.set_title(f"Uncovered segments on the plane through the top {PLOTTED_GAPS} gaps' centres")
     ax.legend(fontsize=7, loc="best", markerscale=2)
     fig.tight_layout()
     return _png(fig)
@@ -100,7 +104,8 @@ def plot_scores(analysis: CoverageAnalysis) -> str | None:
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
     for name, counts in analysis.best_score_histogram.items():
         edges = [i / len(counts) for i in range(len(counts))]
-        axes[0].bar(edges, counts, width=1 / len(counts), align="edge", alpha=0.6, label=f"{name} segments")
+        label = _HISTOGRAM_LABELS.get(name, name)
+        axes[0].bar(edges, counts, width=1 / len(counts), align="edge", alpha=0.6, label=label)
     axes[0].set_yscale("symlog")
     axes[0].set_xlabel("best concept probability of a segment")
     axes[0].set_ylabel("segments")

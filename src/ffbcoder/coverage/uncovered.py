@@ -47,7 +47,7 @@ class UncoveredSet:
     segments: list[UncoveredSegment]
     embeddings: np.ndarray  # (n, dim) float32, the segments' query embeddings
     counts: dict[str, int]
-    best_score_histogram: dict[str, list[int]]  # "covered"/"uncovered" -> counts over SCORE_BINS bins
+    best_score_histogram: dict[str, list[int]]  # "covered"/"below_threshold" -> counts over SCORE_BINS bins
 
 
 def template_limit(n_notes: int) -> int:
@@ -67,7 +67,10 @@ class UncoveredCollector:
     _counts: Counter[str] = field(default_factory=Counter)
     _template_notes: Counter[str] = field(default_factory=Counter)
     _histograms: dict[str, np.ndarray] = field(
-        default_factory=lambda: {"covered": np.zeros(SCORE_BINS, np.int64), "uncovered": np.zeros(SCORE_BINS, np.int64)}
+        default_factory=lambda: {
+            "covered": np.zeros(SCORE_BINS, np.int64),
+            "below_threshold": np.zeros(SCORE_BINS, np.int64),
+        }
     )
     _notes_seen: int = 0
 
@@ -81,7 +84,7 @@ class UncoveredCollector:
         best_score = probs.max(axis=1)
         bins = np.minimum((best_score * SCORE_BINS).astype(np.int64), SCORE_BINS - 1)
         self._histograms["covered"] += np.bincount(bins[covered], minlength=SCORE_BINS)
-        self._histograms["uncovered"] += np.bincount(bins[~covered], minlength=SCORE_BINS)
+        self._histograms["below_threshold"] += np.bincount(bins[~covered], minlength=SCORE_BINS)
         self._counts["segments"] += len(batch.segments)
         self._counts["covered"] += int(covered.sum())
         keep: list[int] = []

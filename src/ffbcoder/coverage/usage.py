@@ -82,8 +82,10 @@ def review_stats_from_dict(data: object, source: str = "") -> ReviewStats:
         raise ReviewStatsError(f"{source}: 'swaps' must be a list")
     swaps = []
     for i, item in enumerate(swaps_raw):
-        if not isinstance(item, dict) or not isinstance(item.get("rejected"), str) or not isinstance(
-            item.get("added"), str
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("rejected"), str)
+            or not isinstance(item.get("added"), str)
         ):
             raise ReviewStatsError(f"{source}: swaps[{i}] needs 'rejected' and 'added' codes and a 'count'")
         swaps.append(SwapCount(item["rejected"], item["added"], _count(item.get("count", 1), f"{source}: swaps[{i}]")))
