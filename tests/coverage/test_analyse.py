@@ -16,6 +16,7 @@ thresholds were fitted with the concept present; they are global or per kind, no
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -119,6 +120,14 @@ def test_removed_concept_surfaces_as_a_top_gap(removed_analysis: CoverageAnalysi
     assert share > 0.5
     # Its description names the theme: sleep words among the top terms.
     assert {"sove", "søvn", "vågne"} & {t for t, _ in best.terms[:5]}
+
+
+def test_no_names_in_the_export(removed_analysis: CoverageAnalysis) -> None:
+    """First names of children in the sleep notes never reach the report's examples or terms."""
+    exported = json.dumps(removed_analysis.to_dict()["uncovered"], ensure_ascii=False)
+    assert "[navn]" in exported
+    for name in ("Freja", "Sara", "Lucas", "Mikkel", "Selma", "Oscar", "Laura", "Sebastian", "Sofie"):
+        assert name not in exported and f'"{name.lower()}"' not in exported
 
 
 def test_with_the_concept_in_the_catalogue_there_is_no_such_gap(

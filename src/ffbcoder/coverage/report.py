@@ -98,25 +98,31 @@ def plot_gaps(analysis: CoverageAnalysis) -> str | None:
 
 
 def plot_scores(analysis: CoverageAnalysis) -> str | None:
-    if not analysis.best_score_histogram and not analysis.suggestion_scores:
+    panels = [p for p in (analysis.best_score_histogram, analysis.suggestion_scores) if p]
+    if not panels:
         return None
     plt = _pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
-    for name, counts in analysis.best_score_histogram.items():
-        edges = [i / len(counts) for i in range(len(counts))]
-        label = _HISTOGRAM_LABELS.get(name, name)
-        axes[0].bar(edges, counts, width=1 / len(counts), align="edge", alpha=0.6, label=label)
-    axes[0].set_yscale("symlog")
-    axes[0].set_xlabel("best concept probability of a segment")
-    axes[0].set_ylabel("segments")
-    axes[0].legend(fontsize=8)
-    for kind, counts in analysis.suggestion_scores.items():
-        edges = [i / len(counts) for i in range(len(counts))]
-        colour = _TILSTAND if kind == "tilstand" else _INDSATS
-        axes[1].bar(edges, counts, width=1 / len(counts), align="edge", alpha=0.6, color=colour, label=kind)
-    axes[1].set_xlabel("score of suggested codes")
-    axes[1].set_ylabel("suggestions")
-    axes[1].legend(fontsize=8)
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.6), squeeze=False)
+    ax = iter(axes[0])
+    if analysis.best_score_histogram:
+        left = next(ax)
+        for name, counts in analysis.best_score_histogram.items():
+            edges = [i / len(counts) for i in range(len(counts))]
+            label = _HISTOGRAM_LABELS.get(name, name)
+            left.bar(edges, counts, width=1 / len(counts), align="edge", alpha=0.6, label=label)
+        left.set_yscale("symlog")
+        left.set_xlabel("best concept probability of a segment")
+        left.set_ylabel("segments")
+        left.legend(fontsize=8)
+    if analysis.suggestion_scores:
+        right = next(ax)
+        for kind, counts in analysis.suggestion_scores.items():
+            edges = [i / len(counts) for i in range(len(counts))]
+            colour = _TILSTAND if kind == "tilstand" else _INDSATS
+            right.bar(edges, counts, width=1 / len(counts), align="edge", alpha=0.6, color=colour, label=kind)
+        right.set_xlabel("score of suggested codes")
+        right.set_ylabel("suggestions")
+        right.legend(fontsize=8)
     fig.suptitle("Score distributions")
     fig.tight_layout()
     return _png(fig)
