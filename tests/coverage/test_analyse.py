@@ -26,12 +26,12 @@ import pytest
 from ffbcoder.catalogue.model import Catalogue
 from ffbcoder.catalogue.store import default_catalogue, save_catalogue
 from ffbcoder.config import Settings
-from ffbcoder.coverage.analyse import CorpusAnalyser, CoverageAnalysis
+from ffbcoder.coverage.analyse import CorpusAnalyser, CoverageAnalysis, CoverageOptions, analyse_texts
 from ffbcoder.coverage.gaps import Gap, gap_notes
 from ffbcoder.evaluation.gold import GoldNote, read_gold
 from ffbcoder.learn.train import span_ranges
 from ffbcoder.suggest.batch import NoteBatch, prepare_batch
-from ffbcoder.suggest.suggester import Suggester
+from ffbcoder.suggest.suggester import Suggester, SuggestOptions
 from ffbcoder.text.segment import Segmenter
 from tests.conftest import REPO
 
@@ -136,3 +136,18 @@ def test_with_the_concept_in_the_catalogue_there_is_no_such_gap(
     analysis = analyse(suggester, batches)
     for gap in analysis.gaps[:3]:
         assert share_from_theme_notes(gap, analysis, gold) <= 0.5, f"gap #{gap.rank} {gap.terms[:3]}"
+
+
+def test_notes_from_a_store_count_what_suggest_returns(suggester: Suggester) -> None:
+    """``analyse_texts`` (for notes from the review database) counts what ``suggest`` suggests."""
+    texts = [
+        "Drengen har ikke været i skole de sidste tre uger, og mor drikker dagligt.",
+        "Med venlig hilsen",
+        "Han går til fodbold to gange om ugen og har gode venner i klassen.",
+    ]
+    analysis = analyse_texts(suggester, texts, "review database", CoverageOptions(chunk_notes=2))
+    assert analysis.n_notes == 3 and analysis.source == "review database"
+    suggested = {u.code for u in analysis.usage if u.suggested}
+    expected = {c for t in texts for c in suggester.suggest(t, SuggestOptions(top_k=None)).codes()}
+    assert suggested == expected and expected
+    assert analysis.segment_counts["trivial_greeting"] == 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -271,14 +271,38 @@ def analyse_file(
     return analyser.finish(str(path), kind, review)
 
 
+def analyse_texts(
+    suggester: Suggester,
+    texts: Iterable[str],
+    source: str,
+    options: CoverageOptions | None = None,
+    review: ReviewStats | None = None,
+) -> CoverageAnalysis:
+    """Analyse notes already in memory or streamed from a store (the review database: pass its
+    note texts and its review statistics); ``source`` names them in the report."""
+    analyser = CorpusAnalyser(suggester, options)
+    feed(analyser, texts)
+    return analyser.finish(source, "notes", review)
+
+
 def analyse_rows(analyser: CorpusAnalyser, rows: Iterable[NoteRow | BadRow], progress: Progress | None = None) -> None:
-    """Feed note rows to ``analyser`` in chunks; bad rows are kept with their reason."""
+    """Feed note rows to ``analyser``; bad rows are kept with their reason."""
+
+    def texts() -> Iterator[str]:
+        for row in rows:
+            if isinstance(row, BadRow):
+                analyser.add_bad(row)
+            else:
+                yield row.text
+
+    feed(analyser, texts(), progress)
+
+
+def feed(analyser: CorpusAnalyser, texts: Iterable[str], progress: Progress | None = None) -> None:
+    """Feed note texts to ``analyser`` in chunks of ``chunk_notes``."""
     chunk: list[str] = []
-    for row in rows:
-        if isinstance(row, BadRow):
-            analyser.add_bad(row)
-            continue
-        chunk.append(row.text)
+    for text in texts:
+        chunk.append(text)
         if len(chunk) >= analyser.options.chunk_notes:
             analyser.add_texts(chunk)
             chunk = []

@@ -2,7 +2,7 @@
 
 - descriptions: concepts whose definition texts ("label: description", embedded on the
   passage side, from the concept index) sit unusually close; a pair is flagged when its
-  cosine lies ``z_flag`` standard deviations above the mean over all pairs, since e5
+  cosine lies ``z_flag`` (4) standard deviations above the mean over all pairs, since e5
   cosines are high for any two Danish definitions and only the outliers matter;
 - shared evidence: concepts suggested on the same clause of the same note in the corpus;
 - swaps: reviewers rejected one and added the other (from the optional review statistics).
@@ -19,7 +19,7 @@ from ffbcoder.catalogue.model import Catalogue
 from ffbcoder.coverage.usage import ReviewStats
 from ffbcoder.index.concept_index import ConceptIndex
 
-Z_FLAG = 3.0
+Z_FLAG = 4.0
 
 
 @dataclass(frozen=True)

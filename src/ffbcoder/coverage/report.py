@@ -262,7 +262,7 @@ def render_html(analysis: CoverageAnalysis, max_gaps: int = 30) -> str:
     headers = ["concept", "label", "concept", "label"]
     parts.append(
         "<h3>Descriptions that sit too close</h3><p>Cosine between the concepts' definition texts; "
-        "⚠ marks pairs three standard deviations above the mean over all pairs.</p>"
+        "⚠ marks pairs four standard deviations above the mean over all pairs.</p>"
     )
     parts.append(_table([*headers, "cosine"], pair_rows(analysis.close_descriptions, "{:.3f}"), {4}))
     parts.append("<h3>Suggested on the same clause</h3>")

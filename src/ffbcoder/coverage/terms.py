@@ -16,7 +16,7 @@ case notes ("mor", "skole") weigh little.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set
 from functools import cached_property
 from typing import Any
 
@@ -95,24 +95,32 @@ class Lemmatiser:
 
 
 def class_tfidf(
-    classes: Sequence[Iterable[str]], top_n: int = 8, exclude: set[str] | frozenset[str] = frozenset()
+    classes: Sequence[Iterable[str]], top_n: int = 8, exclude: Set[str] = frozenset()
 ) -> list[list[tuple[str, float]]]:
-    """Top terms with their c-TF-IDF weight for each class (a class is a bag of lemmas)."""
+    """Top terms with their c-TF-IDF weight for each class (a class is a bag of lemmas).
+
+    Sparse: thousands of clusters over a large vocabulary stay small."""
+    from scipy.sparse import csr_matrix
+
     counts = [Counter(t for t in terms if t not in exclude) for terms in classes]
     vocabulary = sorted({t for c in counts for t in c})
     if not vocabulary:
         return [[] for _ in counts]
     column = {t: i for i, t in enumerate(vocabulary)}
-    tf = np.zeros((len(counts), len(vocabulary)), dtype=np.float64)
+    rows, cols, values = [], [], []
     for row, counter in enumerate(counts):
         for term, n in counter.items():
-            tf[row, column[term]] = n
-    totals = tf.sum(axis=1, keepdims=True)
-    average = float(totals.mean())
-    idf = np.log1p(average / np.maximum(tf.sum(axis=0), 1.0))
-    weights = (tf / np.maximum(totals, 1.0)) * idf
+            rows.append(row)
+            cols.append(column[term])
+            values.append(float(n))
+    tf = csr_matrix((values, (rows, cols)), shape=(len(counts), len(vocabulary)), dtype=np.float64)
+    totals = np.asarray(tf.sum(axis=1)).ravel()
+    idf = np.log1p(float(totals.mean()) / np.maximum(np.asarray(tf.sum(axis=0)).ravel(), 1.0))
     out = []
     for row in range(len(counts)):
-        order = np.argsort(-weights[row], kind="stable")[:top_n]
-        out.append([(vocabulary[i], round(float(weights[row, i]), 5)) for i in order if weights[row, i] > 0])
+        start, end = tf.indptr[row], tf.indptr[row + 1]
+        terms, n = tf.indices[start:end], tf.data[start:end]
+        weights = n / max(totals[row], 1.0) * idf[terms]
+        order = np.lexsort((terms, -weights))[:top_n]  # ties: alphabetical (vocabulary order)
+        out.append([(vocabulary[terms[i]], round(float(weights[i]), 5)) for i in order if weights[i] > 0])
     return out
