@@ -20,6 +20,8 @@ FILTER = TrivialFilter()
         ("Underretning fra sundhedsplejerske Hanne Vestergaard, modtaget 12/9.", "process"),
         ("Børnefaglig undersøgelse – Sundhed og udvikling", "process"),
         ("Skolegang og venskaber i klassen", "heading"),
+        ("Deltagere: mor, far, SB og klasselærer Lotte", "process"),
+        ("Aftaler: SB indkalder til nyt møde.", "process"),
     ],
 )
 def test_trivial_segments_are_named(text: str, reason: str) -> None:
@@ -34,6 +36,8 @@ def test_trivial_segments_are_named(text: str, reason: str) -> None:
         # a process opening does not hide content in a long segment
         "Samtale med Anton, der fortæller at han ligger vågen til langt ud på natten og er bange for at gå i skole.",
         "Mor drikker dagligt,",
+        "Hjemmebesøg: mor var påvirket og talte sløret.",
+        "Søvn: i de første måneder vågnede hun flere gange hver nat.",
     ],
 )
 def test_content_is_kept(text: str) -> None:

@@ -3,7 +3,9 @@
 A gap analysis that clusters every unsuggested segment finds "Møde afholdt", "Kvittering
 sendt til underretter" and "Med venlig hilsen" first, because every note has them. These
 rules drop them before clustering. Process phrases only count when the segment is short
-(a header line, not "Samtale med Anton, der fortalte at han ikke sover"). Segments that
+(a header line, not "Samtale med Anton, der fortalte at han ikke sover"), and a short label
+before a colon is judged by what follows it ("Hjemmebesøg: mor var påvirket" is content,
+"Deltagere: mor, far og SB" is not). Segments that
 recur verbatim (digits aside) across many notes are templates and are dropped by the
 caller, which sees the whole corpus (see ``uncovered``).
 """
@@ -32,6 +34,14 @@ _PROCESS = re.compile(
     r"|statusudtalelse fra|udtalelse fra|børnefaglig undersøgelse|handleplan|afgørelse\b|vedr\.?|emne|dato|sagsnr)",
     re.IGNORECASE,
 )
+# Header lines that list people, dates or ids: trivial whatever follows the colon.
+_LIST_HEADER = re.compile(
+    r"^(?:deltagere|til stede|tilstede|dagsorden|afbud|fraværende|emne|dato|sagsnr\.?|journalnr\.?|kopi til|cc|vedr\.?)"
+    r"\s*:",
+    re.IGNORECASE,
+)
+# "Hjemmebesøg: mor var påvirket" - a short label before a colon, then the content.
+_LABEL = re.compile(r"^([^:]{1,40}):\s+(\S.*)$", re.DOTALL)
 _DATE = re.compile(r"\b\d{1,2}[./-]\d{1,2}(?:[./-]\d{2,4})?\b|\bkl\.?\s*\d{1,2}(?:[.:]\d{2})?\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?:;,\"'”»]\s*$")
 
@@ -51,6 +61,11 @@ class TrivialFilter:
 
     def reason(self, text: str) -> str | None:
         stripped = text.strip()
+        if _LIST_HEADER.match(stripped):
+            return "process"
+        label = _LABEL.match(stripped)
+        if label and len(label.group(1).split()) <= 4 and len(_WORD.findall(label.group(2))) >= self.min_words:
+            return self.reason(label.group(2))  # judge the content, not its label
         words = _WORD.findall(_DATE.sub(" ", stripped))
         if len(words) < self.min_words:
             return "short"
