@@ -10,15 +10,6 @@ def test_lemmas_are_lowercased_content_words() -> None:
     assert "og" not in lemmas and "om" not in lemmas  # stop words
 
 
-def test_words_only_seen_capitalised_are_names() -> None:
-    lemmatiser = Lemmatiser()
-    lemmatiser.lemmas("Mor fortæller, at Freja sover dårligt.")
-    lemmatiser.lemmas("Freja går i skole, og mor arbejder.")
-    assert "freja" in lemmatiser.names
-    assert "mor" not in lemmatiser.names  # also written in lowercase
-    assert "freja" in lemmatiser.name_terms()
-
-
 def test_class_tfidf_prefers_words_specific_to_a_class() -> None:
     sleep = ["sove", "søvn", "mor", "sove", "vågne", "mor"]
     food = ["spise", "vægt", "mor", "spise", "madpakke", "mor"]

@@ -98,11 +98,12 @@ def describe_gaps(
     if not k:
         return []
     lemmas = [lemmatiser.lemmas(s.text) for s in uncovered.segments]
-    names = lemmatiser.name_terms()
+    names = uncovered.names
+    not_terms = names | frozenset(lemmatiser.lemmas_of(sorted(names)))
     classes: list[list[str]] = [[] for _ in range(k + 1)]  # the last class: segments in no cluster
     for i, terms in enumerate(lemmas):
         classes[int(labels[i]) if labels[i] >= 0 else k].extend(terms)
-    top_terms = class_tfidf(classes, top_n=n_terms, exclude=names)
+    top_terms = class_tfidf(classes, top_n=n_terms, exclude=not_terms)
     raw = np.asarray(uncovered.embeddings, dtype=np.float32)
     gaps = []
     for c in range(k):

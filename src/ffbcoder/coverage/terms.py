@@ -2,9 +2,9 @@
 
 Lemmas come from spaCy's ``blank("da")`` tokenizer and the lookup lemmatizer of
 ``spacy-lookups-data``, on lowercased tokens ("Vågner", "vågnede" -> "vågne"). Stop words,
-numbers and short tokens are left out, and so is every word the corpus only ever shows
-capitalised: those are names of people, places and institutions, which must not become a
-gap's label (case notes are personal data).
+numbers and short tokens are left out, and so are names (``redact.NameGuesser``) and their
+lemmas: names of people, places and institutions must not become a gap's label (case notes
+are personal data).
 
 Class-based TF-IDF (as in BERTopic) treats each cluster's segments as one document:
 ``w(t, c) = tf(t, c) * log(1 + A / f(t))`` with ``tf`` the term's share of the class's
@@ -26,20 +26,7 @@ MIN_TERM_CHARS = 3
 
 
 class Lemmatiser:
-    """Text -> content lemmas; also learns which words are names.
-
-    A word is taken for a name when the texts seen so far show it capitalised but never in
-    lowercase ("Freja", "Bakkeskolen"; not "Mor" at a sentence start, since "mor" occurs).
-    """
-
-    def __init__(self) -> None:
-        self._titled: set[str] = set()
-        self._lower: set[str] = set()
-
-    @property
-    def names(self) -> frozenset[str]:
-        """Lowercased words seen capitalised and never in lowercase."""
-        return frozenset(self._titled - self._lower)
+    """Text -> content lemmas."""
 
     @cached_property
     def nlp(self) -> Any:
@@ -56,11 +43,6 @@ class Lemmatiser:
 
         return frozenset(STOP_WORDS)
 
-    def name_terms(self) -> frozenset[str]:
-        """The names seen so far, as words and as lemmas (to exclude from terms)."""
-        names = self.names
-        return names | frozenset(self.lemmas_of(sorted(names)))
-
     def lemmas_of(self, words: Sequence[str]) -> list[str]:
         from spacy.tokens import Doc
 
@@ -72,14 +54,7 @@ class Lemmatiser:
     def lemmas(self, text: str) -> list[str]:
         from spacy.tokens import Doc
 
-        tokens = list(self.nlp.tokenizer(text))
-        for token in tokens:
-            word = token.text
-            if word.islower():
-                self._lower.add(word)
-            elif word[:1].isupper() and (len(word) == 1 or not word.isupper()):
-                self._titled.add(word.lower())
-        doc = Doc(self.nlp.vocab, words=[t.text.lower() for t in tokens])
+        doc = Doc(self.nlp.vocab, words=[t.text.lower() for t in self.nlp.tokenizer(text)])
         doc = self.nlp.get_pipe("lemmatizer")(doc)
         out = []
         for token in doc:

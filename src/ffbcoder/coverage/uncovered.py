@@ -21,6 +21,7 @@ from typing import Literal
 
 import numpy as np
 
+from ffbcoder.coverage.redact import NameGuesser
 from ffbcoder.coverage.trivial import TrivialFilter, template_key
 from ffbcoder.suggest.batch import NoteBatch
 from ffbcoder.text.context import SegmentContext
@@ -48,6 +49,7 @@ class UncoveredSet:
     embeddings: np.ndarray  # (n, dim) float32, the segments' query embeddings
     counts: dict[str, int]
     best_score_histogram: dict[str, list[int]]  # "covered"/"below_threshold" -> counts over SCORE_BINS bins
+    names: frozenset[str] = frozenset()  # words the whole corpus only writes capitalised
 
 
 def template_limit(n_notes: int) -> int:
@@ -73,6 +75,7 @@ class UncoveredCollector:
         }
     )
     _notes_seen: int = 0
+    _names: NameGuesser = field(default_factory=NameGuesser)
 
     def add(self, batch: NoteBatch, probs: np.ndarray, contexts: Sequence[SegmentContext], first_note: int) -> None:
         """One batch: ``probs`` (n_segments, n_concepts), notes numbered from ``first_note``."""
@@ -90,6 +93,7 @@ class UncoveredCollector:
         keep: list[int] = []
         seen_in_note: set[tuple[int, str]] = set()
         for i, segment in enumerate(batch.segments):
+            self._names.see(segment.text)  # every segment, so that common words show in lowercase somewhere
             key = template_key(segment.text)
             note = int(batch.note_of[i])
             if (note, key) not in seen_in_note:
@@ -133,4 +137,5 @@ class UncoveredCollector:
             embeddings=vectors[keep] if len(keep) else np.zeros((0, vectors.shape[1] if vectors.ndim == 2 else 0)),
             counts=dict(counts),
             best_score_histogram={k: v.tolist() for k, v in self._histograms.items()},
+            names=self._names.names,
         )
