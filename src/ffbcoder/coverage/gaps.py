@@ -115,7 +115,13 @@ def describe_gaps(
         theme_words = {t for t, _ in top_terms[c][:THEME_TERMS]}
         theme = float(np.mean([bool(theme_words.intersection(lemmas[i])) for i in members]))
         n_notes = len({uncovered.segments[i].note for i in members})
-        examples = [redact(uncovered.segments[i].text, names) for i in representatives(vectors, members, n_examples)]
+        examples: list[str] = []
+        for i in representatives(vectors, members, len(members)):
+            text = redact(uncovered.segments[i].text, names)
+            if text not in examples:  # the same template sentence from several notes: show it once
+                examples.append(text)
+            if len(examples) == n_examples:
+                break
         gaps.append(
             Gap(
                 rank=0,
