@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "ffbcoder.cli.model",
     "ffbcoder.cli.serve",
     "ffbcoder.cli.backcode",
+    "ffbcoder.cli.coverage",
 )
 # Errors that are the user's to fix: one line on stderr, exit status 2, no traceback.
 USER_ERRORS: tuple[type[Exception], ...] = (

@@ -121,6 +121,11 @@ class Suggester:
         """The calibrated operating threshold of one concept."""
         return float(self._thresholds[self._codes.index(code)])
 
+    @property
+    def thresholds(self) -> np.ndarray:
+        """(n_concepts,) calibrated operating thresholds, in catalogue order."""
+        return self._thresholds.copy()
+
     def suggest(self, text: str, options: SuggestOptions | None = None) -> Result:
         return self.suggest_many([text], options)[0]
 
@@ -160,6 +165,15 @@ class Suggester:
             plain = self.calibration.probability(without_context(features))
         else:
             probs = self.distinct_segment_probabilities(batch, cache)
+        return self.results_from(batch, probs, options, plain)
+
+    def results_from(
+        self, batch: NoteBatch, probs: np.ndarray, options: SuggestOptions | None = None, plain: np.ndarray | None = None
+    ) -> list[Result]:
+        """One Result per note of ``batch`` from segment probabilities already computed, for
+        consumers (coverage) that keep the probabilities for their own per-segment analysis.
+        ``plain`` (probabilities without context features) is needed only for held-back concepts."""
+        options = options or SuggestOptions()
         return [self._note_result(batch, probs, i, options, plain) for i in range(len(batch.texts))]
 
     def scores(self, batch: NoteBatch) -> dict[str, np.ndarray]:

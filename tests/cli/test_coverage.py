@@ -1,0 +1,91 @@
+"""`ffbcoder coverage` as a user runs it: note files, back-coding output, review statistics, errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ffbcoder.cli import main
+from ffbcoder.contract import result_to_dict
+from tests.conftest import TEST_CACHE
+
+pytestmark = pytest.mark.model
+NOTES = [
+    ("n1", "Drengen har ikke været i skole de sidste tre uger, og mor drikker dagligt."),
+    ("n2", "Freja er glad for at synge og for rim og remser."),
+    ("n3", ""),
+    ("n4", "Med venlig hilsen"),
+    ("n5", "Liam er en glad dreng, der elsker at synge sange."),
+    ("n6", "Mor fortæller, at Freja synger hele dagen og er glad."),
+]
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, model_dir: Path) -> None:
+    monkeypatch.setenv("FFBCODER_CACHE_DIR", str(TEST_CACHE))
+    monkeypatch.setenv("FFBCODER_MODEL_DIR", str(model_dir))
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_note_file_report_and_json(env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    notes = tmp_path / "notes.csv"
+    notes.write_text("id,text\n" + "".join(f'{i},"{t}"\n' for i, t in NOTES), encoding="utf-8")
+    review = tmp_path / "review.json"
+    review.write_text(json.dumps({"codes": {"t-skolefravaer": {"accepted": 1}}}), encoding="utf-8")
+    code, out, err = run(
+        capsys, "coverage", str(notes), "--report", str(tmp_path / "rep"), "--json", str(tmp_path / "c.json"),
+        "--review-stats", str(review), "-q",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "5 notes (1 rows skipped)" in out and "skipped row 2 (id n3): empty text" in out
+    html = (tmp_path / "rep" / "coverage.html").read_text(encoding="utf-8")
+    assert "<h2>Candidate gaps</h2>" in html and "Freja" not in html  # names never reach the report
+    data = json.loads((tmp_path / "c.json").read_text(encoding="utf-8"))
+    assert data["notes"] == 5 and data["source"]["kind"] == "notes"
+    usage = {row["code"]: row for row in data["usage"]["concepts"]}
+    assert usage["t-skolefravaer"]["suggested"] >= 1 and usage["t-skolefravaer"]["accepted"] == 1
+    counts = data["uncovered"]["segments"]
+    assert counts["trivial_greeting"] == 1 and counts["uncovered"] >= 3
+    assert "Freja" not in json.dumps(data, ensure_ascii=False)
+
+
+def test_back_coding_output(env: None, tmp_path: Path, suggester, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    results = tmp_path / "backcode.jsonl"
+    lines = [json.dumps({"id": i, **result_to_dict(suggester.suggest(t))}, ensure_ascii=False) for i, t in NOTES if t]
+    results.write_text("\n".join([*lines, "{broken"]) + "\n", encoding="utf-8")
+    code, out, err = run(capsys, "coverage", str(results), "--report", str(tmp_path / "rep"), "-q")
+    assert code == 0, err
+    data = json.loads((tmp_path / "rep" / "coverage.json").read_text(encoding="utf-8"))
+    assert data["source"]["kind"] == "results" and data["notes"] == 5
+    assert data["uncovered"] == {"segments": {}, "gaps": []}
+    suggested = {row["code"]: row["suggested"] for row in data["usage"]["concepts"]}
+    first = suggester.suggest(NOTES[0][1]).codes()
+    assert first and all(suggested[c] >= 1 for c in first)
+    assert len(data["bad_rows"]) == 1 and "uncovered" not in out
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        ("missing", "no such file"),
+        ("column", "no column 'text'"),
+        ("review", "not a JSON file"),
+    ],
+)
+def test_user_errors(env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str], setup: str, message: str) -> None:
+    notes = tmp_path / "notes.csv"
+    notes.write_text("id,body\nn1,Mor drikker.\n" if setup == "column" else "id,text\nn1,Mor drikker.\n")
+    review = tmp_path / "review.json"
+    review.write_text("{nope")
+    args = [str(tmp_path / "absent.csv") if setup == "missing" else str(notes), "--report", str(tmp_path / "r")]
+    if setup == "review":
+        args += ["--review-stats", str(review)]
+    code, _, err = run(capsys, "coverage", *args, "-q")
+    assert code == 2 and message in err and "Traceback" not in err
