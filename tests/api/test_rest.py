@@ -52,7 +52,7 @@ def test_every_route_but_health_needs_authentication(app: Litestar, client: Clie
     for route in app.routes:
         if any(route.path == p or route.path.startswith(p + "/") for p in OPEN_PATHS):
             continue
-        path = route.path.replace("{note_id:int}", "1").replace("{token_id:int}", "1")
+        path = route.path.replace("{note_id:int}", "1").replace("{token_id:int}", "1").replace("{report_id:int}", "1")
         path = path.replace("{username:str}", "mette").replace("{path:path}", "")
         for method in sorted(route.methods - {"OPTIONS", "HEAD"}):
             answer = client.request(method, path, follow_redirects=False)
@@ -75,6 +75,7 @@ def test_a_caseworker_cannot_reach_admin_endpoints(app: Litestar, client: Client
     assert len(admin_paths) >= 6
     for route in admin_paths:
         path = route.path.replace("{token_id:int}", "1").replace("{username:str}", "anne")
+        path = path.replace("{report_id:int}", "1")
         for method in route.methods - {"OPTIONS", "HEAD"}:
             answer = client.request(method, path, headers=tokens.header("caseworker"), json={})
             assert answer.status_code == 403, f"{method} {path}"
@@ -242,3 +243,19 @@ def test_the_server_answers_while_a_note_is_scored(
             assert submitter.is_alive() and not answers, "the submit is still waiting for the suggester"
         submitter.join(60)
     assert [a.status_code for a in answers] == [201]
+
+
+def test_coverage_report_of_an_empty_database(client: Client, tokens: Tokens, service: ReviewService) -> None:
+    admin = tokens.header("admin")
+    started = client.post("/api/admin/coverage", headers=admin)
+    assert started.status_code == 202 and started.json()["status"] == "running"
+    report_id = started.json()["id"]
+    again = client.post("/api/admin/coverage", headers=admin)
+    assert again.status_code in (202, 409)  # 409 unless the empty run finished already
+    assert service.coverage.wait(timeout=120)
+    listed = client.get("/api/admin/coverage", headers=admin).json()
+    first = next(r for r in listed if r["id"] == report_id)
+    assert first["status"] == "done" and first["notes"] == 0 and first["requested_by"] == "anne"
+    report = client.get(f"/api/admin/coverage/{report_id}", headers=admin).json()
+    assert report["notes"] == 0 and report["uncovered"]["gaps"] == []
+    assert client.get("/api/admin/coverage/999", headers=admin).status_code == 404

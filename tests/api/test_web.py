@@ -127,7 +127,14 @@ def test_thirty_suggestions_render(
 
 def test_admin_pages_are_for_admins(client: Client, tokens: Tokens) -> None:
     login(client)
-    for path in ("/admin/brugere", "/admin/katalog", "/admin/eksport", "/admin/revision", "/admin/eksport/fil"):
+    for path in (
+        "/admin/brugere",
+        "/admin/katalog",
+        "/admin/eksport",
+        "/admin/revision",
+        "/admin/eksport/fil",
+        "/admin/dekning",
+    ):
         answer = client.get(path)
         assert answer.status_code == 403 and "Ingen adgang" in answer.text, path
     client.post("/logout", data={"_csrf_token": csrf(client)})
@@ -156,3 +163,34 @@ def test_admin_pages_are_for_admins(client: Client, tokens: Tokens) -> None:
     assert export.status_code == 200 and export.text.startswith("note_id,case_ref")
     trail = client.get("/admin/revision").text
     assert "token.create" in trail and "anne" in trail
+
+
+def test_admin_runs_a_coverage_report_of_the_stored_notes(
+    client: Client, tokens: Tokens, service: ReviewService
+) -> None:
+    mette = Actor(2, "mette")
+    texts = [NOTE, ONE_PAGE_NOTE, "Samtale med skolen om fravær. Pigen pjækker flere dage om ugen."]
+    ids = [service.submit(mette, text).id for text in texts]
+    first = service.note(ids[0])
+    rejected = first.suggestions[0].code
+    service.decide(mette, ids[0], rejected, "reject")
+    service.decide(mette, ids[0], "t-angst", "add")
+    login(client, "anne")
+    assert "Ingen rapporter endnu" in client.get("/admin/dekning").text
+    started = client.post("/admin/dekning", data={"_csrf_token": csrf(client)})
+    assert "Dækningsrapport 1 er startet" in started.text
+    assert service.coverage.wait(timeout=300), "the coverage run did not finish"
+    page = client.get("/admin/dekning").text
+    assert "færdig" in page and 'src="/admin/dekning/1/rapport"' in page
+
+    html = client.get("/admin/dekning/1/rapport")
+    assert html.status_code == 200 and "Coverage of the catalogue" in html.text
+    assert "default-src 'none'" in html.headers["content-security-policy"]
+    report = client.get("/admin/dekning/1/rapport.json").json()
+    assert report["notes"] == 3 and report["source"]["kind"] == "notes"
+    by_code = {c["code"]: c for c in report["usage"]["concepts"]}
+    assert by_code["t-angst"]["added"] == 1 and by_code[rejected]["rejected"] == 1
+    assert report["confusion"]["swaps"][0]["a"] == rejected and report["confusion"]["swaps"][0]["b"] == "t-angst"
+    assert client.get("/admin/dekning/2/rapport").status_code == 404
+    trail = client.get("/admin/revision").text
+    assert "coverage.run" in trail

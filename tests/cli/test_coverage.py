@@ -1,4 +1,4 @@
-"""`ffbcoder coverage` as a user runs it: note files, back-coding output, review statistics, errors."""
+"""`ffbcoder coverage` as a user runs it: note files, back-coding output, the review database, errors."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from ffbcoder.cli import main
 from ffbcoder.contract import result_to_dict
-from tests.conftest import TEST_CACHE
+from ffbcoder.storage import notes, users
+from ffbcoder.storage.audit import Actor
+from ffbcoder.storage.database import Database
+from ffbcoder.text.mask import mask_identifiers
+from tests.cli.conftest import run
 
 pytestmark = pytest.mark.model
 NOTES = [
@@ -20,18 +23,6 @@ NOTES = [
     ("n5", "Liam er en glad dreng, der elsker at synge sange."),
     ("n6", "Mor fortæller, at Freja synger hele dagen og er glad."),
 ]
-
-
-@pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch, model_dir: Path) -> None:
-    monkeypatch.setenv("FFBCODER_CACHE_DIR", str(TEST_CACHE))
-    monkeypatch.setenv("FFBCODER_MODEL_DIR", str(model_dir))
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_note_file_report_and_json(env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -89,3 +80,25 @@ def test_user_errors(env: None, tmp_path: Path, capsys: pytest.CaptureFixture[st
         args += ["--review-stats", str(review)]
     code, _, err = run(capsys, "coverage", *args, "-q")
     assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_review_database(  # type: ignore[no-untyped-def]
+    env: None, tmp_path: Path, suggester, database: Database, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with database.transaction() as session:
+        actor = users.add_user(session, Actor(None, "test"), "mette", "korrekt hest batteri", "caseworker").actor()
+        for _, text in NOTES:
+            if text:
+                masked = mask_identifiers(text)
+                notes.add_note(session, actor, masked, suggester.suggest(masked.text))
+        notes.record_decision(session, actor, 1, "t-angst", "add", suggester.catalogue)
+    args = ["coverage", "--review-db", "--database-url", database_url, "--report", str(tmp_path / "rep"), "-q"]
+    code, out, err = run(capsys, *args)
+    assert code == 0, err
+    assert "5 notes (0 rows skipped)" in out
+    data = json.loads((tmp_path / "rep" / "coverage.json").read_text(encoding="utf-8"))
+    assert data["source"]["path"] == "review database" and data["usage"]["review_source"] == "review database"
+    added = {row["code"]: row["added"] for row in data["usage"]["concepts"]}
+    assert added["t-angst"] == 1 and added["t-skolefravaer"] == 0
+    both = run(capsys, "coverage", "notes.csv", "--review-db", "--report", str(tmp_path / "r2"))
+    assert both[0] == 2 and "either INPUT" in both[2]

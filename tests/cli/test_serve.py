@@ -23,7 +23,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str, stdin: str = "") -> tupl
 def test_db_upgrade_and_users(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'review.sqlite3'}"
     code, out, _ = run(capsys, "db", "upgrade", "--database-url", url)
-    assert code == 0 and "schema at revision 0001 (was None)" in out
+    assert code == 0 and "schema at revision 0002 (was None)" in out
 
     code, out, _ = run(
         capsys,

@@ -7,6 +7,7 @@ from ffbcoder.catalogue.store import default_catalogue
 from ffbcoder.coverage.confusion import close_descriptions, swapped_pairs
 from ffbcoder.coverage.usage import ReviewStats, SwapCount
 from ffbcoder.index.concept_index import ConceptIndex, ConceptText, IndexMeta
+from ffbcoder.index.lexical import LexicalIndex
 
 CATALOGUE = default_catalogue()
 
@@ -15,7 +16,7 @@ def index_with(vectors: np.ndarray, texts: list[ConceptText]) -> ConceptIndex:
     flat = faiss.IndexFlatIP(vectors.shape[1])
     flat.add(np.ascontiguousarray(vectors, dtype=np.float32))
     meta = IndexMeta(1, CATALOGUE.info.id, CATALOGUE.info.version, "", "test", len(texts))
-    return ConceptIndex(meta, texts, flat)
+    return ConceptIndex(meta, texts, flat, LexicalIndex.fit([t.text for t in texts]))
 
 
 def test_definitions_that_nearly_coincide_are_flagged() -> None:

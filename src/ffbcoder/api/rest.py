@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from litestar import Router, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-from litestar.response import Stream
+from litestar.response import Response, Stream
 
 from ffbcoder.api import errors
 from ffbcoder.api.auth import AuthRequest, admin_only
@@ -15,8 +15,9 @@ from ffbcoder.api.schemas import ConceptOut, DecisionIn, NoteIn, TokenIn, UserCh
 from ffbcoder.api.service import Service
 from ffbcoder.catalogue.model import ConceptKind
 from ffbcoder.catalogue.search import search_concepts
-from ffbcoder.storage import audit, notes, users
+from ffbcoder.storage import audit, coverage_reports, notes, users
 from ffbcoder.storage.audit import AuditRecord
+from ffbcoder.storage.coverage_reports import ReportInfo
 from ffbcoder.storage.notes import NotePage, NoteRecord
 from ffbcoder.storage.users import NewToken, TokenRecord, UserRecord
 
@@ -135,6 +136,23 @@ def export_codes(
     return export_stream(service, format, since, until, case_ref)
 
 
+@post("/coverage", status_code=202, sync_to_thread=True, summary="Start a coverage report of the stored notes")
+def start_coverage(request: AuthRequest, service: Service) -> ReportInfo:
+    return service.coverage.start(request.user.actor())
+
+
+@get("/coverage", sync_to_thread=True, summary="Coverage reports, newest first")
+def list_coverage(service: Service, limit: Limit = 20) -> list[ReportInfo]:
+    with service.database.reading() as session:
+        return coverage_reports.list_reports(session, limit)
+
+
+@get("/coverage/{report_id:int}", sync_to_thread=True, summary="A finished coverage report's JSON export")
+def coverage_report(report_id: FromPath[int], service: Service) -> Response[str]:
+    with service.database.reading() as session:
+        return Response(coverage_reports.report_document(session, report_id, "json"), media_type="application/json")
+
+
 admin_router = Router(
     "/admin",
     route_handlers=[
@@ -147,6 +165,9 @@ admin_router = Router(
         catalogue,
         audit_log,
         export_codes,
+        start_coverage,
+        list_coverage,
+        coverage_report,
     ],
     guards=[admin_only],
 )

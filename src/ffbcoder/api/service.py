@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from litestar.di import NamedDependency
 from litestar.exceptions import ServiceUnavailableException
 
+from ffbcoder.api.coverage_runs import CoverageRunner
 from ffbcoder.catalogue.model import Catalogue
 from ffbcoder.storage import notes
 from ffbcoder.storage.audit import Actor
@@ -86,6 +87,7 @@ class ReviewService:
         self.slot = slot
         self.config = config or ServiceConfig()
         self._suggest_lock = threading.Lock()
+        self.coverage = CoverageRunner(database, slot.get, self._suggest_lock)
 
     def submit(self, actor: Actor, text: str, case_ref: str | None = None, note_ref: str | None = None) -> NoteRecord:
         """Mask, suggest on the masked text, store note and suggestions in one transaction."""

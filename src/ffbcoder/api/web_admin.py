@@ -1,7 +1,5 @@
-"""The admin pages: users and tokens, the catalogue, exports, the audit log (admin role only).
-
-``NAVIGATION`` is the admin menu; a page not built yet (the coverage report) has its place
-there without a link.
+"""The admin pages: users and tokens, the catalogue, exports, the audit log and the coverage
+report of the stored notes (admin role only). ``NAVIGATION`` is the admin menu.
 """
 
 from __future__ import annotations
@@ -12,7 +10,7 @@ from urllib.parse import urlencode
 import msgspec
 from litestar import Router, get, post
 from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
-from litestar.response import Redirect, Stream, Template
+from litestar.response import Redirect, Response, Stream, Template
 
 from ffbcoder.api import errors
 from ffbcoder.api.auth import AuthRequest, admin_only
@@ -20,7 +18,7 @@ from ffbcoder.api.exports import export_stream
 from ffbcoder.api.schemas import Password, Role, Username
 from ffbcoder.api.service import Service
 from ffbcoder.catalogue.model import ConceptKind
-from ffbcoder.storage import audit, users
+from ffbcoder.storage import audit, coverage_reports, users
 from ffbcoder.storage.users import NewToken
 
 # (label, path); path None: planned, shown without a link.
@@ -29,7 +27,7 @@ NAVIGATION: tuple[tuple[str, str | None], ...] = (
     ("Katalog", "/admin/katalog"),
     ("Eksport", "/admin/eksport"),
     ("Revisionsspor", "/admin/revision"),
-    ("Dækningsrapport", None),
+    ("Dækningsrapport", "/admin/dekning"),
 )
 
 
@@ -144,6 +142,46 @@ def audit_page(
     return _page("audit.html", "/admin/revision", events=events, note=note, limit=limit)
 
 
+# The report is self-contained: inline styles and data: images, nothing else may load.
+_REPORT_POLICY = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+
+
+@get("/dekning", sync_to_thread=True)
+def coverage_page(service: Service, besked: Annotated[str, QueryParameter(max_length=200)] = "") -> Template:
+    with service.database.reading() as session:
+        reports = coverage_reports.list_reports(session)
+    shown = next((r for r in reports if r.status == "done"), None)
+    running = any(r.status == "running" for r in reports)
+    return _page(
+        "coverage.html", "/admin/dekning", reports=reports, shown=shown, running=running, message=besked or None
+    )
+
+
+@post("/dekning", sync_to_thread=True)
+def start_coverage(request: AuthRequest, service: Service) -> Redirect:
+    info = service.coverage.start(request.user.actor())
+    message = f"Dækningsrapport {info.id} er startet; siden opdaterer sig selv, til den er færdig"
+    return Redirect("/admin/dekning?" + urlencode({"besked": message}), status_code=303)
+
+
+@get("/dekning/{report_id:int}/rapport", sync_to_thread=True)
+def coverage_report_html(report_id: FromPath[int], service: Service) -> Response[str]:
+    with service.database.reading() as session:
+        text = coverage_reports.report_document(session, report_id, "html")
+    return Response(text, media_type="text/html; charset=utf-8", headers={"Content-Security-Policy": _REPORT_POLICY})
+
+
+@get("/dekning/{report_id:int}/rapport.json", sync_to_thread=True)
+def coverage_report_json(report_id: FromPath[int], service: Service) -> Response[str]:
+    with service.database.reading() as session:
+        text = coverage_reports.report_document(session, report_id, "json")
+    return Response(
+        text,
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="coverage-{report_id}.json"'},
+    )
+
+
 router = Router(
     "/admin",
     route_handlers=[
@@ -157,6 +195,10 @@ router = Router(
         export_page,
         export_file,
         audit_page,
+        coverage_page,
+        start_coverage,
+        coverage_report_html,
+        coverage_report_json,
     ],
     guards=[admin_only],
     exception_handlers=errors.handlers(errors.page_error),

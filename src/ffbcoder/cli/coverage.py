@@ -30,17 +30,29 @@ def cmd_coverage(args: argparse.Namespace) -> int:
         ),
         rare_below=args.rare_below,
     )
+    if (args.input is None) == (not args.review_db):
+        raise UsageError("give either INPUT (a note or back-coding file) or --review-db")
+    if args.review_db and args.review_stats:
+        raise UsageError("--review-db takes the review statistics from the database; leave out --review-stats")
+
+    def progress(n: int) -> None:
+        if not args.quiet:
+            print(f"\r{n} notes", end="", file=sys.stderr, flush=True)
+
     try:
-        review = load_review_stats(Path(args.review_stats)) if args.review_stats else None
-        suggester = Suggester.from_settings(settings_from_args(args))
+        if args.review_db:
+            from ffbcoder.cli.serve import database_from_args
+            from ffbcoder.coverage.review_db import analyse_database
 
-        def progress(n: int) -> None:
-            if not args.quiet:
-                print(f"\r{n} notes", end="", file=sys.stderr, flush=True)
-
-        analysis = analyse_file(
-            suggester, Path(args.input), args.input_kind, reader, options, review, progress=progress
-        )
+            database = database_from_args(args)
+            suggester = Suggester.from_settings(settings_from_args(args))
+            analysis = analyse_database(suggester, database, options, progress)
+        else:
+            review = load_review_stats(Path(args.review_stats)) if args.review_stats else None
+            suggester = Suggester.from_settings(settings_from_args(args))
+            analysis = analyse_file(
+                suggester, Path(args.input), args.input_kind, reader, options, review, progress=progress
+            )
     except (InputError, ReviewStatsError) as exc:
         raise UsageError(str(exc)) from None
     if not args.quiet:
@@ -72,7 +84,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: a
         parents=[common],
         help="coverage-gap analysis: concept usage, uncovered text clustered into gaps, confusions",
     )
-    p.add_argument("input", help="notes (CSV/TSV/JSONL/Parquet with id and text) or back-coding output (JSONL)")
+    p.add_argument(
+        "input", nargs="?", help="notes (CSV/TSV/JSONL/Parquet with id and text) or back-coding output (JSONL)"
+    )
+    p.add_argument(
+        "--review-db",
+        action="store_true",
+        help="analyse the review database's stored notes and decisions instead of a file",
+    )
+    p.add_argument("--database-url", help="with --review-db: the review database (default: FFBCODER_DATABASE_URL)")
     p.add_argument("--report", required=True, help="directory for coverage.html and coverage.json")
     p.add_argument("--json", help="also write the JSON export here")
     p.add_argument(

@@ -24,7 +24,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
-def _database(args: argparse.Namespace, migrated: bool = True) -> Database:
+def database_from_args(args: argparse.Namespace, migrated: bool = True) -> Database:
     """The configured database; with ``migrated``, refuse one whose schema is not current."""
     from ffbcoder.storage.database import Database
     from ffbcoder.storage.errors import DatabaseError
@@ -62,13 +62,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from ffbcoder.api.app import create_app
     from ffbcoder.api.service import ReviewService, ServiceConfig, SuggesterSlot
     from ffbcoder.catalogue.store import resolve_catalogue
-    from ffbcoder.storage import users
+    from ffbcoder.storage import coverage_reports, users
     from ffbcoder.storage.database import Database
     from ffbcoder.suggest.suggester import Suggester
 
     settings = _settings(args)
     database = Database(settings.resolved_database_url)
     database.upgrade()
+    with database.transaction() as session:
+        coverage_reports.fail_interrupted(session)  # a run cut short by the last stop
     with database.reading() as session:
         if not users.list_users(session):
             print("no users yet: create one with 'ffbcoder users add NAME --role admin'", file=sys.stderr)
@@ -86,7 +88,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    database = _database(args, migrated=False)
+    database = database_from_args(args, migrated=False)
     before = database.current_revision()
     database.upgrade()
     print(f"{_shown(database.engine.url)}: schema at revision {database.current_revision()} (was {before})")
@@ -97,7 +99,7 @@ def cmd_users_add(args: argparse.Namespace) -> int:
     from ffbcoder.storage import users
     from ffbcoder.storage.audit import CLI_ACTOR, Actor
 
-    database = _database(args, migrated=False)
+    database = database_from_args(args, migrated=False)
     database.upgrade()  # the first admin is usually added to a brand-new database
     with database.transaction() as session:
         user = users.add_user(session, Actor(None, CLI_ACTOR), args.username, _read_password(args), args.role)
@@ -109,7 +111,7 @@ def cmd_users_passwd(args: argparse.Namespace) -> int:
     from ffbcoder.storage import users
     from ffbcoder.storage.audit import CLI_ACTOR, Actor
 
-    with _database(args).transaction() as session:
+    with database_from_args(args).transaction() as session:
         users.update_user(session, Actor(None, CLI_ACTOR), args.username, password=_read_password(args))
     print(f"changed the password of {args.username}")
     return 0
@@ -118,7 +120,7 @@ def cmd_users_passwd(args: argparse.Namespace) -> int:
 def cmd_users_list(args: argparse.Namespace) -> int:
     from ffbcoder.storage import users
 
-    with _database(args).reading() as session:
+    with database_from_args(args).reading() as session:
         listed, tokens = users.list_users(session), users.list_tokens(session)
     for user in listed:
         active = sum(1 for t in tokens if t.username == user.username and t.revoked_at is None)
@@ -131,7 +133,7 @@ def cmd_users_token(args: argparse.Namespace) -> int:
     from ffbcoder.storage import users
     from ffbcoder.storage.audit import CLI_ACTOR, Actor
 
-    with _database(args).transaction() as session:
+    with database_from_args(args).transaction() as session:
         new = users.create_token(session, Actor(None, CLI_ACTOR), args.username, args.label)
     print(new.token)
     print(f"API token {new.info.id} for {new.info.username} ({new.info.label}); shown this once", file=sys.stderr)

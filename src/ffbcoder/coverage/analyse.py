@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -298,17 +299,26 @@ def analyse_rows(analyser: CorpusAnalyser, rows: Iterable[NoteRow | BadRow], pro
     feed(analyser, texts(), progress)
 
 
-def feed(analyser: CorpusAnalyser, texts: Iterable[str], progress: Progress | None = None) -> None:
-    """Feed note texts to ``analyser`` in chunks of ``chunk_notes``."""
+def feed(
+    analyser: CorpusAnalyser,
+    texts: Iterable[str],
+    progress: Progress | None = None,
+    lock: AbstractContextManager[object] | None = None,
+) -> None:
+    """Feed note texts to ``analyser`` in chunks of ``chunk_notes``; ``lock`` is held around each
+    chunk's scoring (the review service shares its suggester with caseworkers' requests)."""
+
+    def add(chunk: list[str]) -> None:
+        with lock if lock is not None else nullcontext():
+            analyser.add_texts(chunk)
+        if progress is not None:
+            progress(analyser.n_notes)
+
     chunk: list[str] = []
     for text in texts:
         chunk.append(text)
         if len(chunk) >= analyser.options.chunk_notes:
-            analyser.add_texts(chunk)
+            add(chunk)
             chunk = []
-            if progress is not None:
-                progress(analyser.n_notes)
     if chunk:
-        analyser.add_texts(chunk)
-        if progress is not None:
-            progress(analyser.n_notes)
+        add(chunk)

@@ -288,13 +288,18 @@ def render_html(analysis: CoverageAnalysis, max_gaps: int = 30) -> str:
     return "\n".join(parts)
 
 
+def render_json(analysis: CoverageAnalysis) -> str:
+    """The JSON export: the same figures as the HTML report."""
+    return json.dumps(analysis.to_dict(), ensure_ascii=False, indent=1)
+
+
 def write_report(analysis: CoverageAnalysis, directory: Path, json_path: Path | None = None) -> tuple[Path, Path]:
     """Write ``coverage.html`` and ``coverage.json`` into ``directory`` (and the JSON to
     ``json_path`` too, when given); returns the HTML and JSON paths."""
     directory.mkdir(parents=True, exist_ok=True)
     html_path = directory / HTML_FILE
     html_path.write_text(render_html(analysis), encoding="utf-8")
-    data = json.dumps(analysis.to_dict(), ensure_ascii=False, indent=1)
+    data = render_json(analysis)
     out_json = directory / JSON_FILE
     out_json.write_text(data, encoding="utf-8")
     if json_path is not None:

@@ -29,6 +29,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 ROLES = ("caseworker", "admin")
 NOTE_STATUSES = ("to_review", "done")
 VERDICTS = ("accepted", "rejected")
+REPORT_STATUSES = ("running", "done", "failed")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -152,3 +153,22 @@ class AuditEvent(Base):
     entity: Mapped[str] = mapped_column(String(20))
     entity_id: Mapped[str] = mapped_column(String(40))
     details: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class CoverageReport(Base):
+    """One coverage-gap analysis of the stored notes, run from the admin page."""
+
+    __tablename__ = "coverage_reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(20))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    notes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    gaps: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    report_html: Mapped[str | None] = mapped_column(Text, nullable=True)
+    report_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    requester: Mapped[User | None] = relationship()

@@ -168,7 +168,11 @@ class Suggester:
         return self.results_from(batch, probs, options, plain)
 
     def results_from(
-        self, batch: NoteBatch, probs: np.ndarray, options: SuggestOptions | None = None, plain: np.ndarray | None = None
+        self,
+        batch: NoteBatch,
+        probs: np.ndarray,
+        options: SuggestOptions | None = None,
+        plain: np.ndarray | None = None,
     ) -> list[Result]:
         """One Result per note of ``batch`` from segment probabilities already computed, for
         consumers (coverage) that keep the probabilities for their own per-segment analysis.
