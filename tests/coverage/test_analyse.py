@@ -100,9 +100,7 @@ def about_theme(note: GoldNote) -> bool:
     return REMOVED in note.codes or any(REMOVED in codes for codes in note.hard_cases.values())
 
 
-def share_from_theme_notes(
-    gap: Gap, analysis: CoverageAnalysis, gold: list[GoldNote], strict: bool = False
-) -> float:
+def share_from_theme_notes(gap: Gap, analysis: CoverageAnalysis, gold: list[GoldNote], strict: bool = False) -> float:
     """Share of the gap's notes that are the removed concept's (``strict``: as a gold code only)."""
     assert analysis.uncovered is not None
     notes = gap_notes(gap, analysis.uncovered)
