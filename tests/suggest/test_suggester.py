@@ -83,6 +83,17 @@ def test_excluded_concepts_are_returned_only_when_asked(suggester: Suggester) ->
     assert result_from_json(result_to_json(asked)) == asked
 
 
+def test_a_tilstand_backed_only_by_normal_findings_is_held_back(suggester: Suggester) -> None:
+    note = "Fagligt følger Liva fint med i dansk og matematik."
+    assert "t-faglige-vanskeligheder" not in suggester.suggest(note).codes()
+    asked = suggester.suggest(note, SuggestOptions(include_excluded=True))
+    held = {x.code: x for x in asked.excluded}
+    assert held["t-faglige-vanskeligheder"].reasons == ["normal finding"]
+    # A concern after 'men' is not a normal finding.
+    worried = "Drengen er glad i skolen, men han sover meget dårligt om natten."
+    assert "t-soevnproblemer" in suggester.suggest(worried).codes()
+
+
 def test_distinct_segments_scored_once_give_the_same_rows(suggester: Suggester) -> None:
     from ffbcoder.suggest.batch import prepare_batch
 

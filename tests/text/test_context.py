@@ -19,10 +19,10 @@ def flags(detector: ContextDetector, text: str) -> set[str]:
     [
         ("Der er ingen tegn på vold i hjemmet.", {"negation_strong", "negation"}),
         ("Udredningen afkræftede ADHD.", {"negation_strong", "negation"}),
-        ("Vi overvejer aflastning.", {"hypothetical"}),
-        ("Kommunen gav afslag på merudgifter.", {"refusal"}),
+        ("Vi overvejer aflastning.", {"hypothetical", "considered"}),
+        ("Kommunen gav afslag på merudgifter.", {"refusal", "declined"}),
         ("Hun havde angst i 2019.", {"past"}),
-        ("Han har flere gode venner i klassen.", {"normal"}),
+        ("Han har flere gode venner i klassen.", {"normal", "normal_finding"}),
     ],
 )
 def test_cues(detector: ContextDetector, text: str, expected: set[str]) -> None:
@@ -33,6 +33,13 @@ def test_contrast_ends_negation_scope(detector: ContextDetector) -> None:
     # "men" starts the part a concept will match; the negation before it does not govern it.
     assert "negation_strong" not in flags(detector, "Ingen tegn på vold, men mor drikker dagligt.")
     assert "negation_strong" in flags(detector, "Mor drikker, men der er ingen tegn på vold.")
+
+
+def test_contrast_ends_a_normal_finding(detector: ContextDetector) -> None:
+    """The healthy part before 'men' does not make the clause a normal finding."""
+    found = flags(detector, "Drengen er glad i skolen, men han sover meget dårligt om natten.")
+    assert "normal" in found and "normal_finding" not in found
+    assert "normal_finding" in flags(detector, "Han sover dårligt, men er glad i skolen.")
 
 
 def test_plain_negation_is_weak_only(detector: ContextDetector) -> None:

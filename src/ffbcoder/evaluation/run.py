@@ -24,19 +24,21 @@ def predict(
     top_k: int | None = 10,
     batch_size: int = 32,
 ) -> list[NotePrediction]:
-    """Full rankings plus the operating output (the default ``suggest`` output) per note."""
-    everything = SuggestOptions(top_k=None, threshold=0.0, max_evidence=1)
+    """Full rankings plus the operating output (the default ``suggest`` output) per note.
+
+    The operating output is what ``suggest`` returns with these options, not the ranking cut
+    at the thresholds: ``suggest`` also drops a tilstand backed only by normal findings.
+    """
+    everything = SuggestOptions(top_k=None, threshold=0.0, max_evidence=1, hold_back=False)
+    operating = SuggestOptions(top_k=top_k, threshold=threshold, max_evidence=1)
     out: list[NotePrediction] = []
     for start in range(0, len(notes), batch_size):
         chunk = notes[start : start + batch_size]
-        for note, result in zip(chunk, suggester.suggest_many([n.text for n in chunk], everything), strict=True):
+        batch = suggester.prepare([n.text for n in chunk])
+        ranked, chosen = suggester.results(batch, everything), suggester.results(batch, operating)
+        for note, result, picked in zip(chunk, ranked, chosen, strict=True):
             ranking = tuple((s.code, s.score) for s in result.suggestions)
-            passed = [
-                code
-                for code, score in ranking
-                if score >= (threshold if threshold is not None else suggester.threshold_for(code))
-            ]
-            out.append(NotePrediction(note.id, ranking, frozenset(passed[:top_k] if top_k else passed)))
+            out.append(NotePrediction(note.id, ranking, frozenset(picked.codes())))
     return out
 
 

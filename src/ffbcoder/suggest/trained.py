@@ -77,19 +77,34 @@ class LinearHead:
             return cls(data["coef"], data["intercept"], data["codes"])
 
 
+@dataclass(frozen=True)
+class GroupedBank:
+    """An example bank laid out for scoring: float32 vectors grouped by concept position."""
+
+    vectors: np.ndarray  # (m, dim) float32, examples of one concept adjacent
+    starts: np.ndarray  # (k,) first row of each concept's group
+    owners: np.ndarray  # (k,) catalogue position of each group
+
+    @classmethod
+    def of(cls, bank: ExampleBank, positions: np.ndarray) -> GroupedBank:
+        keep = positions >= 0
+        vectors, owners = bank.vectors[keep].astype(np.float32), positions[keep]
+        order = np.argsort(owners, kind="stable")
+        vectors, owners = np.ascontiguousarray(vectors[order]), owners[order]
+        starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]]) if len(owners) else np.zeros(0, np.int64)
+        return cls(vectors, starts, owners[starts])
+
+    def similarity(self, embeddings: np.ndarray, n_concepts: int) -> np.ndarray:
+        """(n_segments, n_concepts) best cosine to any stored example of each concept (0 if none)."""
+        out = np.zeros((len(embeddings), n_concepts), dtype=np.float32)
+        if len(embeddings) and len(self.vectors):
+            out[:, self.owners] = np.maximum.reduceat(embeddings @ self.vectors.T, self.starts, axis=1)
+        return out
+
+
 def bank_similarity(embeddings: np.ndarray, bank: ExampleBank, positions: np.ndarray, n_concepts: int) -> np.ndarray:
     """(n_segments, n_concepts) best cosine to any stored example of each concept (0 if none)."""
-    out = np.zeros((len(embeddings), n_concepts), dtype=np.float32)
-    keep = positions >= 0
-    if not len(embeddings) or not keep.any():
-        return out
-    vectors, owners = bank.vectors[keep].astype(np.float32), positions[keep]
-    order = np.argsort(owners, kind="stable")
-    vectors, owners = vectors[order], owners[order]
-    starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
-    sims = embeddings @ vectors.T
-    out[:, owners[starts]] = np.maximum.reduceat(sims, starts, axis=1)
-    return out
+    return GroupedBank.of(bank, positions).similarity(embeddings, n_concepts)
 
 
 def head_logits(embeddings: np.ndarray, head: LinearHead, positions: np.ndarray, n_concepts: int) -> np.ndarray:
@@ -112,9 +127,11 @@ class ExampleBankScorer:
         self.bank = ExampleBank.load(path)
         self._positions = _positions(self.bank.codes, context, path)
         self._n = len(context.catalogue)
+        # Grouped once: regrouping the bank on every call cost more than the similarity itself.
+        self._grouped = GroupedBank.of(self.bank, self._positions)
 
     def score(self, batch: NoteBatch) -> np.ndarray:
-        return bank_similarity(batch.embeddings, self.bank, self._positions, self._n)
+        return self._grouped.similarity(batch.embeddings, self._n)
 
 
 class HeadScorer:

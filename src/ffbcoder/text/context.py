@@ -114,6 +114,13 @@ class SegmentContext:
     subject_child: bool = False
     subject_sibling: bool = False
     subject_other: bool = False
+    # ``normal``, ``hypothetical`` and ``refusal`` with the contrast rule applied ("glad i
+    # skolen, men har ondt i maven" is not a normal finding). Not features: the suggester holds
+    # back a tilstand whose every supporting segment is a normal finding, and an indsats whose
+    # every supporting segment is only considered or declined (see ``Suggester``).
+    normal_finding: bool = False
+    considered: bool = False
+    declined: bool = False
 
     def vector(self) -> tuple[float, ...]:
         return tuple(float(getattr(self, name)) for name in FLAG_NAMES)
@@ -184,12 +191,17 @@ class ContextDetector:
         subject = self._subject(joined)
         strong = _scoped(tokens, _has(joined, STRONG_NEGATION), STRONG_NEGATION)
         negation = _scoped(tokens, _words(joined, NEGATORS), NEGATORS)
+        normal = _has(joined, NORMAL)
+        hypothetical, refusal = _has(joined, HYPOTHETICAL), _has(joined, REFUSAL)
         return SegmentContext(
             negation_strong=strong,
             negation=negation or strong,
-            normal=_has(joined, NORMAL),
-            hypothetical=_has(joined, HYPOTHETICAL),
-            refusal=_has(joined, REFUSAL),
+            normal=normal,
+            normal_finding=_scoped(tokens, normal, NORMAL),
+            considered=_scoped(tokens, hypothetical, HYPOTHETICAL),
+            declined=_scoped(tokens, refusal, REFUSAL),
+            hypothetical=hypothetical,
+            refusal=refusal,
             past=_has(joined, PAST) or bool(_YEAR.search(joined)),
             person_parent=_words(joined, PARENT),
             person_child=_words(joined, CHILD),
