@@ -13,7 +13,7 @@ from ffbcoder.batch.ray_engine import RayOptions, decode_chunk, encode_chunk, ru
 from ffbcoder.batch.readers import BadRow, NoteRow
 from ffbcoder.batch.run import Chunk, run_local, run_spec
 from ffbcoder.config import Settings
-from ffbcoder.suggest.suggester import Suggester
+from ffbcoder.suggest.suggester import Suggester, SuggestOptions
 from tests.batch.test_run import CrashAfter, check_exactly_once, config, write_input
 
 pytestmark = pytest.mark.model
@@ -56,4 +56,10 @@ def test_ray_finishes_a_run_the_local_engine_began(
     from evaluation.synth_notes import generate_notes
 
     for note in list(generate_notes(len(good), seed=3))[8:12]:  # coded by the actors
-        assert by_id[note.id].result().codes() == suggester.suggest(note.text).codes()
+        got, want = set(by_id[note.id].result().codes()), set(suggester.suggest(note.text).codes())
+        # bfloat16 sums differ a little with how sentences are packed together, so a concept
+        # right at its threshold may flip; anything else must agree.
+        ranking = suggester.suggest(note.text, SuggestOptions(top_k=None, threshold=0.0)).suggestions
+        scores = {s.code: s.score for s in ranking}
+        for code in got ^ want:
+            assert abs(scores[code] - suggester.threshold_for(code)) < 0.02, (note.id, code)
