@@ -1,9 +1,9 @@
 """Sentence embeddings from a converted e5 directory.
 
 The converted directory is a normal sentence-transformers model (see ``convert``); this
-module is the lean runtime that serves it. It reads ``model.safetensors`` through a memory
-map, so the 250k-row word-embedding matrix costs resident memory only for the rows Danish
-text actually touches, runs the twelve BERT layers in torch (bfloat16 on CPUs with AMX or
+module is the lean runtime that serves it. It reads the rows of the 250k-row word-embedding
+matrix from ``model.safetensors`` as text needs them (``EmbeddingRows``), so the matrix costs
+no resident memory, runs the twelve BERT layers in torch (bfloat16 on CPUs with AMX or
 AVX-512 BF16, float16 on CUDA, float32 otherwise) and packs several short texts into one
 sequence with a block-diagonal attention mask, so that a note's sentences cost no padding.
 Its output matches ``SentenceTransformer.encode`` with the same prompts (tests check it).
@@ -11,8 +11,10 @@ Its output matches ``SentenceTransformer.encode`` with the same prompts (tests c
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,6 +97,38 @@ def _map_tensor(path: Path, layout: tuple[int, tuple[int, ...]]) -> np.ndarray:
     return np.memmap(path, dtype=np.float32, mode="r", offset=offset, shape=shape)
 
 
+class EmbeddingRows:
+    """Rows of the word-embedding matrix, read from the weights file as they are needed.
+
+    Not a memory map: every page of a map that text touched stays in the process's resident
+    memory, and a long-running server touches more of the 250k-row matrix (384 MB) with every
+    new word. ``os.pread`` leaves the pages in the kernel's file cache instead, shared and
+    reclaimable; a note's few hundred distinct tokens cost well under a millisecond.
+    """
+
+    def __init__(self, path: Path, layout: tuple[int, tuple[int, ...]]) -> None:
+        self._offset, (self.rows, self.dim) = layout[0], (int(layout[1][0]), int(layout[1][1]))
+        self._row_bytes = self.dim * 4
+        self._fd = os.open(path, os.O_RDONLY)
+
+    def __del__(self) -> None:
+        with contextlib.suppress(OSError, AttributeError):
+            os.close(self._fd)
+
+    def take(self, ids: np.ndarray) -> np.ndarray:
+        """(len(ids), dim) float32 rows, in the order of ``ids``."""
+        unique, inverse = np.unique(ids, return_inverse=True)
+        out = np.empty((len(unique), self.dim), dtype=np.float32)
+        for k, row in enumerate(unique.tolist()):
+            if not 0 <= row < self.rows:
+                raise IndexError(f"token id {row} outside the vocabulary of {self.rows}")
+            data = os.pread(self._fd, self._row_bytes, self._offset + row * self._row_bytes)
+            if len(data) != self._row_bytes:
+                raise OSError("short read from the model weights")
+            out[k] = np.frombuffer(data, dtype=np.float32)
+        return out[inverse.reshape(-1)]
+
+
 def _single_threaded_blas() -> None:
     """Keep numpy's BLAS to one thread in a process that encodes with torch.
 
@@ -175,8 +209,8 @@ class BertEncoder:
 
         weights_path = config.model_dir / "model.safetensors"
         layout = _safetensors_map(weights_path)
-        # The word embeddings stay memory-mapped: only rows that text uses become resident.
-        self._word = _map_tensor(weights_path, layout["embeddings.word_embeddings.weight"])
+        # The word embeddings stay on disk: rows are read as text needs them.
+        self._word = EmbeddingRows(weights_path, layout["embeddings.word_embeddings.weight"])
 
         def tensor(name: str, dtype: torch.dtype | None = None) -> torch.Tensor:
             # Converted straight from a short-lived map, so no float32 copy lingers in the heap.
@@ -282,7 +316,7 @@ class BertEncoder:
                 at += n
 
         with torch.inference_mode():
-            x = torch.from_numpy(self._word[tokens.reshape(-1)].reshape(n_packs, width, -1))
+            x = torch.from_numpy(self._word.take(tokens.reshape(-1)).reshape(n_packs, width, -1))
             x = x.to(self.device)
             pos = torch.from_numpy(positions).to(self.device)
             seg = torch.from_numpy(segment).to(self.device)
