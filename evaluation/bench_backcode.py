@@ -267,6 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--profile", type=int, metavar="N", help="only profile the backcode path on N notes")
     parser.add_argument("--naive-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    args.out = args.out.resolve()  # Annif runs in another working directory
     if args.naive_child:
         naive_loop(Path(args.naive_child[0]), int(args.naive_child[1]))
         return 0
