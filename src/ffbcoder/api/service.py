@@ -17,6 +17,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import ServiceUnavailableException
 
 from ffbcoder.api.coverage_runs import CoverageRunner
+from ffbcoder.api.memory import trim_malloc
 from ffbcoder.catalogue.model import Catalogue
 from ffbcoder.storage import notes
 from ffbcoder.storage.audit import Actor
@@ -98,6 +99,7 @@ class ReviewService:
         options = SuggestOptions(top_k=self.config.max_suggestions)
         with self._suggest_lock:
             result = suggester.suggest(masked.text, options)
+            trim_malloc()
         with self.database.transaction() as session:
             return notes.add_note(session, actor, masked, result, case_ref, note_ref)
 

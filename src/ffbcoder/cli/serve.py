@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import getpass
 import sys
 from dataclasses import replace
@@ -57,33 +56,18 @@ def _read_password(args: argparse.Namespace) -> str:
     return password
 
 
-M_ARENA_MAX = -8  # glibc's mallopt parameter number
-
-
-def _few_malloc_arenas(arenas: int = 2) -> None:
-    """Let glibc keep at most ``arenas`` heaps: by default every worker thread that allocates
-    gets its own, and the service's request threads grew its memory by tens of MB under load.
-    A no-op where the C library is not glibc."""
-    import ctypes
-    import ctypes.util
-
-    name = ctypes.util.find_library("c")
-    if name:
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(name).mallopt(M_ARENA_MAX, arenas)
-
-
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from ffbcoder.api.app import create_app
+    from ffbcoder.api.memory import limit_malloc_arenas
     from ffbcoder.api.service import ReviewService, ServiceConfig, SuggesterSlot
     from ffbcoder.catalogue.store import resolve_catalogue
     from ffbcoder.storage import coverage_reports, users
     from ffbcoder.storage.database import Database
     from ffbcoder.suggest.suggester import Suggester
 
-    _few_malloc_arenas()  # before any worker thread starts
+    limit_malloc_arenas()  # before any worker thread starts
     settings = _settings(args)
     database = Database(settings.resolved_database_url)
     database.upgrade()
