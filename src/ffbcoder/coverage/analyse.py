@@ -1,7 +1,7 @@
 """A coverage run over a corpus: usage, uncovered text, gaps and confusions.
 
 Notes stream through in chunks (``chunk_notes``): each chunk is segmented and embedded once
-(``prepare_batch``), scored (``Suggester.distinct_segment_probabilities``), turned into the Results
+(``prepare_batch``), scored (``Suggester.segment_probabilities``), turned into the Results
 ``suggest`` would return (for usage) and searched for uncovered segments. Only the uncovered
 segments' texts and embeddings are kept, so memory grows with them, not with the corpus.
 Back-coding records (Results without text) feed usage and confusion only.
@@ -149,10 +149,12 @@ class CorpusAnalyser:
 
     def add_batch(self, batch: NoteBatch) -> None:
         started = time.perf_counter()
-        probs = self.suggester.distinct_segment_probabilities(batch)
+        # The context cues feed both the scores and the negation filter: detected once.
+        contexts = self.suggester.contexts(batch)
+        probs = self.suggester.segment_probabilities(batch, contexts)
         for result in self.suggester.results_from(batch, probs, self._suggest_options):
             self.tally.add(result)
-        self.collector.add(batch, probs, self.suggester.contexts(batch), first_note=self.n_notes)
+        self.collector.add(batch, probs, contexts, first_note=self.n_notes)
         self.n_notes += len(batch.texts)
         self._has_text = True
         self._scoring_seconds += time.perf_counter() - started

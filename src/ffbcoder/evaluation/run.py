@@ -35,7 +35,11 @@ def predict(
     for start in range(0, len(notes), batch_size):
         chunk = notes[start : start + batch_size]
         batch = suggester.prepare([n.text for n in chunk])
-        ranked, chosen = suggester.results(batch, everything), suggester.results(batch, operating)
+        probs = suggester.distinct_segment_probabilities(batch)  # scored once for both views
+        ranked, chosen = (
+            suggester.results_from(batch, probs, everything),
+            suggester.results_from(batch, probs, operating),
+        )
         for note, result, picked in zip(chunk, ranked, chosen, strict=True):
             ranking = tuple((s.code, s.score) for s in result.suggestions)
             out.append(NotePrediction(note.id, ranking, frozenset(picked.codes())))

@@ -191,13 +191,16 @@ class Suggester:
     def contexts(self, batch: NoteBatch) -> list[SegmentContext]:
         return self.context_detector.detect_many([s.text for s in batch.segments])
 
-    def features(self, batch: NoteBatch) -> dict[str, np.ndarray]:
-        """The calibration's named features, (n_segments, n_concepts) each."""
-        return self.feature_builder.build(self.calibration.feature_names, self.scores(batch), self.contexts(batch))
+    def features(self, batch: NoteBatch, contexts: Sequence[SegmentContext] | None = None) -> dict[str, np.ndarray]:
+        """The calibration's named features, (n_segments, n_concepts) each; ``contexts`` when
+        the caller has them already (coverage needs them too)."""
+        if contexts is None:
+            contexts = self.contexts(batch)
+        return self.feature_builder.build(self.calibration.feature_names, self.scores(batch), list(contexts))
 
-    def segment_probabilities(self, batch: NoteBatch) -> np.ndarray:
+    def segment_probabilities(self, batch: NoteBatch, contexts: Sequence[SegmentContext] | None = None) -> np.ndarray:
         """(n_segments, n_concepts) calibrated probabilities."""
-        return self.calibration.probability(self.features(batch))
+        return self.calibration.probability(self.features(batch, contexts))
 
     def distinct_segment_probabilities(self, batch: NoteBatch, cache: SegmentCache | None = None) -> np.ndarray:
         """``segment_probabilities``, computed once per distinct segment text (once per run with ``cache``).
