@@ -16,6 +16,8 @@ from litestar.testing import TestClient
 
 from ffbcoder.api.app import create_app
 from ffbcoder.api.service import ReviewService, SuggesterSlot
+from ffbcoder.storage import coverage_reports
+from ffbcoder.storage.audit import Actor
 from ffbcoder.storage.database import Database
 from ffbcoder.suggest.suggester import Suggester
 from tests.api.conftest import NOTE, Tokens
@@ -247,11 +249,16 @@ def test_the_server_answers_while_a_note_is_scored(
 
 def test_coverage_report_of_an_empty_database(client: Client, tokens: Tokens, service: ReviewService) -> None:
     admin = tokens.header("admin")
+    # A run left "running" (another request's) refuses a second start until it is closed.
+    with service.database.transaction() as session:
+        coverage_reports.start_report(session, Actor(None, "test"))
+    refused = client.post("/api/admin/coverage", headers=admin)
+    assert refused.status_code == 409 and "still running" in refused.text
+    with service.database.transaction() as session:
+        assert coverage_reports.fail_interrupted(session) == 1
     started = client.post("/api/admin/coverage", headers=admin)
     assert started.status_code == 202 and started.json()["status"] == "running"
     report_id = started.json()["id"]
-    again = client.post("/api/admin/coverage", headers=admin)
-    assert again.status_code in (202, 409)  # 409 unless the empty run finished already
     assert service.coverage.wait(timeout=120)
     listed = client.get("/api/admin/coverage", headers=admin).json()
     first = next(r for r in listed if r["id"] == report_id)

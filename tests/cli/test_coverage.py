@@ -102,3 +102,8 @@ def test_review_database(  # type: ignore[no-untyped-def]
     assert added["t-angst"] == 1 and added["t-skolefravaer"] == 0
     both = run(capsys, "coverage", "notes.csv", "--review-db", "--report", str(tmp_path / "r2"))
     assert both[0] == 2 and "either INPUT" in both[2]
+    file_option = run(capsys, "coverage", "--review-db", "--text-column", "body", "--report", str(tmp_path / "r2"))
+    assert file_option[0] == 2 and "--text-column apply to files only" in file_option[2]
+    unmigrated = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    empty = run(capsys, "coverage", "--review-db", "--database-url", unmigrated, "--report", str(tmp_path / "r3"))
+    assert empty[0] == 2 and "Traceback" not in empty[2] and "ffbcoder db upgrade" in empty[2]

@@ -32,8 +32,21 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     )
     if (args.input is None) == (not args.review_db):
         raise UsageError("give either INPUT (a note or back-coding file) or --review-db")
-    if args.review_db and args.review_stats:
-        raise UsageError("--review-db takes the review statistics from the database; leave out --review-stats")
+    if args.review_db:
+        file_only = {
+            "--review-stats": args.review_stats is not None,
+            "--input-kind": args.input_kind is not None,
+            "--format": args.format is not None,
+            "--id-column": args.id_column != "id",
+            "--text-column": args.text_column != "text",
+        }
+        given = [name for name, used in file_only.items() if used]
+        if given:
+            raise UsageError(
+                f"--review-db reads the stored notes and decisions; {', '.join(given)} apply to files only"
+            )
+    elif args.database_url:
+        raise UsageError("--database-url goes with --review-db")
 
     def progress(n: int) -> None:
         if not args.quiet:
