@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -16,6 +16,7 @@ from litestar.testing import TestClient
 
 from ffbcoder.api.app import create_app
 from ffbcoder.api.service import ReviewService, SuggesterSlot
+from ffbcoder.api.templating import local_today
 from ffbcoder.storage import coverage_reports
 from ffbcoder.storage.audit import Actor
 from ffbcoder.storage.database import Database
@@ -154,7 +155,8 @@ def test_export_csv_and_jsonl_by_time_and_case(client: Client, tokens: Tokens) -
             client.post(f"/api/notes/{note['id']}/decisions", json=decision, headers=tokens.header())
         assert client.post(f"/api/notes/{note['id']}/confirm", headers=tokens.header()).status_code == 200
     admin = tokens.header("admin")
-    today = date.today().isoformat()
+    # The export's dates are Danish days; CI may run in UTC after 23:00 when Denmark is a day ahead.
+    today = local_today().isoformat()
     answer = client.get("/api/admin/export", params={"format": "csv", "since": today, "until": today}, headers=admin)
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
     assert "attachment" in answer.headers["content-disposition"]
@@ -163,7 +165,7 @@ def test_export_csv_and_jsonl_by_time_and_case(client: Client, tokens: Tokens) -
     lines = client.get("/api/admin/export", params={"format": "jsonl", "case_ref": "sag 2"}, headers=admin).text
     docs = [json.loads(line) for line in lines.splitlines()]
     assert docs and {d["case_ref"] for d in docs} == {"sag 2"} and {"code", "confirmed_at", "model"} <= set(docs[0])
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (local_today() + timedelta(days=1)).isoformat()
     assert client.get("/api/admin/export", params={"since": tomorrow}, headers=admin).text.count("\n") == 1
     bad = client.get("/api/admin/export", params={"since": "i går"}, headers=admin)
     assert bad.status_code == 422 and "since" in bad.json()["detail"]

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from litestar.response import Stream
 
 from ffbcoder.api.service import ReviewService
-from ffbcoder.api.templating import LOCAL_TIME
+from ffbcoder.api.templating import LOCAL_TIME, local_today
 from ffbcoder.storage import export
 from ffbcoder.storage.errors import InvalidInputError
 
@@ -54,7 +54,7 @@ def export_stream(
     start, end = parse_bound(since, "since"), parse_bound(until, "until", end=True)
     if start and end and end <= start:
         raise InvalidInputError("the end of the time range comes before its start")
-    name = f"ffb-koder-{date.today():%Y%m%d}.{fmt}"
+    name = f"ffb-koder-{local_today():%Y%m%d}.{fmt}"
     return Stream(
         _chunks(service, fmt, start, end, case_ref.strip() if case_ref and case_ref.strip() else None),
         media_type=export.MEDIA_TYPES[fmt],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -13,6 +13,11 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
 LOCAL_TIME = ZoneInfo("Europe/Copenhagen")
 MONTHS = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
+
+
+def local_today() -> date:
+    """Today's date in Denmark: the users' day, whatever zone the server runs in."""
+    return datetime.now(LOCAL_TIME).date()
 
 
 def dk_time(value: datetime | None) -> str:
