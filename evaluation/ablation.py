@@ -6,8 +6,10 @@ Each row adds one component to the one above and is trained on the train split:
 3. + negation/attribution: the rule-based context flags (negation, uncertainty, refusal,
    past, whose condition) and their interactions;
 4. + trained model: the example bank and per-concept heads learned from annotated spans;
-   rows 1-4 use the fusion's own probabilities at 0.5;
-5. + calibration: row 4 Platt-scaled with per-kind thresholds chosen on dev (the shipped
+5. + assertion gate: the learned check against negated, past, hypothetical, declined and
+   other people's mentions (``suggest/assertion.py``);
+   rows 1-5 use the fusion's own probabilities at 0.5;
+6. + calibration: row 5 Platt-scaled with per-kind thresholds chosen on dev (the shipped
    configuration).
 Run from the repository root (about 10 minutes on 2 cores):
 
@@ -36,7 +38,8 @@ STEPS: list[tuple[str, TrainConfig]] = [
     ("dense only", TrainConfig(scorers=("dense",), context=False)),
     ("+ lexical", TrainConfig(scorers=("dense", "lexical"), context=False)),
     ("+ negation/attribution", TrainConfig(scorers=("dense", "lexical"), context=True)),
-    ("+ trained model (example bank, heads)", TrainConfig()),
+    ("+ trained model (example bank, heads)", TrainConfig(assertion=False)),
+    ("+ assertion gate", TrainConfig()),
 ]
 
 

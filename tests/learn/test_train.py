@@ -18,6 +18,7 @@ from ffbcoder.learn.train import (
     segment_labels,
     train,
 )
+from ffbcoder.suggest.assertion import ASSERTION_FILE, AssertionModel
 from ffbcoder.suggest.batch import prepare_batch
 from ffbcoder.suggest.fuse import CALIBRATION_FILE, Calibration
 from ffbcoder.suggest.suggester import Suggester
@@ -63,8 +64,10 @@ def test_train_writes_bundle_deterministically(trained, notes, tmp_path: Path) -
     second = train(base, notes, tmp_path / "again", TrainConfig(folds=2), data=data)
     assert first.weights == second.weights and first.bias == second.bias
     bundle = root / base.catalogue.info.id
-    for name in (BANK_FILE, HEAD_FILE, CALIBRATION_FILE):
+    for name in (BANK_FILE, HEAD_FILE, CALIBRATION_FILE, ASSERTION_FILE):
         assert (bundle / name).is_file()
+    gates = [AssertionModel.load(folder / ASSERTION_FILE) for folder in (bundle, tmp_path / "again")]
+    assert gates[0].vocabulary == gates[1].vocabulary
     bank = ExampleBank.load(bundle / BANK_FILE)
     head = LinearHead.load(bundle / HEAD_FILE)
     assert bank.vectors.shape[1] == head.coef.shape[1] == base.encoder.dimension
@@ -81,3 +84,15 @@ def test_trained_bundle_serves_suggestions(settings, trained, notes) -> None:  #
     assert [s.name for s in suggester.scorers] == ["dense", "lexical", "examples", "head"]
     result = suggester.suggest(notes[0].text)
     assert all(0.0 <= s.score <= 1.0 for s in result.suggestions)
+
+
+def test_assertion_gate_is_trained_and_loaded_only_when_asked(settings, trained, notes, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    base, data, root, _ = trained
+    with_gate = Suggester.from_settings(replace(settings, models_dir=root))
+    assert with_gate.assertion is not None and with_gate.assertion.vocabulary
+    bundle = tmp_path / base.catalogue.info.id
+    bundle.mkdir()
+    (bundle / ASSERTION_FILE).write_text("stale", encoding="utf-8")  # retraining without a gate removes an old one
+    train(base, notes, bundle, TrainConfig(folds=2, assertion=False), data=data)
+    assert not (bundle / ASSERTION_FILE).exists()
+    assert Suggester.from_settings(replace(settings, models_dir=tmp_path)).assertion is None

@@ -23,6 +23,11 @@ def flags(detector: ContextDetector, text: str) -> set[str]:
         ("Kommunen gav afslag på merudgifter.", {"refusal", "declined"}),
         ("Hun havde angst i 2019.", {"past"}),
         ("Han har flere gode venner i klassen.", {"normal", "normal_finding"}),
+        # A cue written with a comma meets the tokenizer's separate comma token.
+        ("Der er ikke noget, der tyder på spiseforstyrrelse.", {"negation_strong", "negation"}),
+        ("Neurologen har afskrevet epilepsi.", {"negation_strong", "negation"}),
+        ("SB spurgte ind til selvmordstanker.", {"hypothetical", "considered"}),
+        ("Han blev som 14-årig sigtet for butikstyveri.", {"past"}),
     ],
 )
 def test_cues(detector: ContextDetector, text: str, expected: set[str]) -> None:

@@ -70,10 +70,13 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise UsageError(
             f"unknown scorer(s) {sorted(unknown)}; choose from {', '.join(BASE_SCORERS + TRAINED_SCORERS)}"
         )
-    config = TrainConfig(folds=args.folds, seed=args.seed, scorers=scorers, context=not args.no_context)
+    config = TrainConfig(
+        folds=args.folds, seed=args.seed, scorers=scorers, context=not args.no_context, assertion=not args.no_assertion
+    )
     out = Path(args.out) if args.out else model_bundle_dir(settings, suggester.catalogue)
     calibration = train(suggester, notes, out, config)
-    print(f"wrote {out}: scorers {', '.join(calibration.scorers)}, {len(calibration.weights)} fusion weights")
+    gate = ", assertion gate" if config.assertion else ""
+    print(f"wrote {out}: scorers {', '.join(calibration.scorers)}, {len(calibration.weights)} fusion weights{gate}")
     print("next: ffbcoder calibrate --gold DEV (chooses thresholds on the dev split)")
     return 0
 
@@ -119,6 +122,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: a
     p.add_argument("--out", help="model bundle directory (default: <models-dir>/<catalogue id>)")
     p.add_argument("--scorers", help="comma-separated scorers (default: dense,lexical,examples,head)")
     p.add_argument("--no-context", action="store_true", help="leave out negation, uncertainty and attribution features")
+    p.add_argument(
+        "--no-assertion",
+        action="store_true",
+        help="no assertion gate (the learned check against negated, past and other people's mentions)",
+    )
     p.add_argument("--folds", type=int, default=5, help="cross-fitting folds for the fusion (default 5)")
     p.add_argument("--seed", type=int, default=13)
     p.set_defaults(func=cmd_train)

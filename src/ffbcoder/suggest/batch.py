@@ -29,6 +29,11 @@ class NoteBatch:
     def note_segments(self, note: int) -> np.ndarray:
         return np.flatnonzero(self.note_of == note)
 
+    def following(self, row: int) -> str:
+        """The text of the segment after flat segment ``row`` in the same note ("" at its end)."""
+        last = row + 1 >= len(self.segments) or self.note_of[row + 1] != self.note_of[row]
+        return "" if last else self.segments[row + 1].text
+
 
 class SegmentCache(Protocol):
     """A vector per segment text kept across calls, for a batch run's recurring boilerplate:

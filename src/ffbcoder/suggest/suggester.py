@@ -16,6 +16,7 @@ from ffbcoder.contract import CatalogueRef, Evidence, Excluded, Result, Suggesti
 from ffbcoder.embedding.convert import ensure_converted
 from ffbcoder.embedding.encoder import Encoder, EncoderConfig, load_encoder
 from ffbcoder.index.concept_index import ConceptIndex, load_or_build
+from ffbcoder.suggest.assertion import ASSERTION_FILE, AssertionModel, assertion_terms, catalogue_groups
 from ffbcoder.suggest.batch import NoteBatch, SegmentCache, prepare_batch
 from ffbcoder.suggest.features import FeatureBuilder
 from ffbcoder.suggest.fuse import CALIBRATION_FILE, Calibration
@@ -70,6 +71,7 @@ class Suggester:
         segmenter: Segmenter | None = None,
         max_note_chars: int = 100_000,
         context_detector: ContextDetector | None = None,
+        assertion: AssertionModel | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.encoder = encoder
@@ -80,6 +82,8 @@ class Suggester:
         self.max_note_chars = max_note_chars
         self.context_detector = context_detector or ContextDetector(self.segmenter.nlp.tokenizer)
         self.feature_builder = FeatureBuilder(catalogue)
+        self.assertion = assertion
+        self._groups = catalogue_groups(catalogue)
         self._codes = catalogue.ids()
         self._kinds = [c.kind.value for c in catalogue]
         self._labels = [c.label for c in catalogue]
@@ -119,7 +123,9 @@ class Suggester:
                 f"model is {encoder.fingerprint}; run 'ffbcoder train' and 'ffbcoder calibrate' again"
             )
         scorers = [create_scorer(name, context) for name in calibration.scorers]
-        return cls(catalogue, encoder, index, scorers, calibration)
+        gate = bundle / ASSERTION_FILE
+        assertion = AssertionModel.load(gate) if trained and gate.is_file() else None
+        return cls(catalogue, encoder, index, scorers, calibration, assertion=assertion)
 
     def threshold_for(self, code: str) -> float:
         """The calibrated operating threshold of one concept."""
@@ -244,6 +250,7 @@ class Suggester:
             self.segmenter,
             self.max_note_chars,
             self.context_detector,
+            self.assertion,
         )
 
     def _note_result(
@@ -268,7 +275,7 @@ class Suggester:
                 if options.kinds is not None and ConceptKind(kind) not in options.kinds:
                     continue
                 reason = (
-                    self._held_back(batch, rows, kind, np.flatnonzero(note_probs[:, c] >= thresholds[c]), seen)
+                    self._held_back(batch, rows, int(c), np.flatnonzero(note_probs[:, c] >= thresholds[c]), seen)
                     if options.hold_back
                     else None
                 )
@@ -303,7 +310,7 @@ class Suggester:
         )
 
     def _held_back(
-        self, batch: NoteBatch, rows: np.ndarray, kind: str, supporting: np.ndarray, seen: dict[int, SegmentContext]
+        self, batch: NoteBatch, rows: np.ndarray, concept: int, supporting: np.ndarray, seen: dict[int, SegmentContext]
     ) -> str | None:
         """Why a concept that passes its threshold is still not suggested, or None.
 
@@ -315,6 +322,7 @@ class Suggester:
         """
         if not len(supporting):
             return None
+        kind = self._kinds[concept]
         contexts = []
         for r in supporting:
             row = int(rows[r])
@@ -325,6 +333,16 @@ class Suggester:
             return "normal finding"
         if kind == ConceptKind.INDSATS.value and all(x.considered or x.declined for x in contexts):
             return "refused" if all(x.declined for x in contexts) else "hypothetical"
+        if self.assertion is not None:
+            group = self._groups[concept]
+            asserted = []
+            for r, context in zip(supporting, contexts, strict=True):
+                row = int(rows[r])
+                terms = assertion_terms(batch.segments[row].text, batch.following(row), context)
+                asserted.append(self.assertion.probability(terms, group))
+            if max(asserted) < self.assertion.gate:
+                reasons = context_reasons(contexts[int(np.argmax(asserted))])
+                return reasons[0] if reasons else "not asserted"
         return None
 
     def _excluded(

@@ -27,6 +27,7 @@ STRONG_NEGATION = (
     "afkræfter", "afkræftes", "udelukket", "udelukkes", "kan udelukke", "benægter", "afviser at", "afviser, at",
     "ikke observeret", "ikke set", "ses ikke", "ikke påvist", "ikke bekræftet", "ingen anmærkninger",
     "ikke relevant", "ikke aktuelt", "ingen grund til bekymring", "ikke grundlag", "ingen grundlag",
+    "afskrevet", "afskriver", "uden at stille", "negativ for", "negative for",
 )  # fmt: skip
 NEGATORS = (
     "ikke", "ingen", "intet", "aldrig", "hverken", "uden", "ej",
@@ -36,6 +37,9 @@ HYPOTHETICAL = (
     "vurderes om", "vurderes, om", "skal undersøges", "undersøges om", "anbefal", "foreslå", "forslag", "ansøg",
     "søgt om", "søger om", "søge om", "venteliste", "planlæg", "frygt", "risiko for", "ønsker", "kan komme",
     "kunne blive", "vil blive", "påtænk", "drøftet", "drøfte", "tilbud om", "tilbudt",
+    # Questions asked are not answers given: "SB spurgte ind til selvmordstanker".
+    "spurgte ind til", "spurgt ind til", "spørger ind til", "adspurgt", "spurgte, om", "spurgt, om", "spørger, om",
+    "spurgte om", "spurgt om", "spørger om",
 )  # fmt: skip
 REFUSAL = (
     "afslag", "afvist", "afviste", "afviser", "takker nej", "takket nej", "sagt nej", "siger nej", "ønsker ikke",
@@ -86,7 +90,8 @@ REPORTING = (
 _REPORT_CLAUSE = re.compile(
     r"(?:" + "|".join(re.escape(r) for r in sorted(REPORTING, key=len, reverse=True)) + r")\s*,?\s+(?:at|om)\s"
 )
-_YEAR = re.compile(
+_PAST_PATTERN = re.compile(
+    r"\bsom \d+-årig\b|\bfrem til\b|"
     r"\b(?:i|fra|i år) (?:19|20)\d\d\b|\bfor \w+ år siden\b|\bfor \d+ år siden\b|\b(?:19|20)\d\d ?[-–] ?(?:19|20)\d\d\b"
 )
 
@@ -149,6 +154,12 @@ def _words(haystack: str, words: Sequence[str]) -> bool:
     return _pattern(words, whole_word=True).search(haystack) is not None
 
 
+def _join(tokens: Sequence[str]) -> str:
+    """Tokens as one string that cues match: single spaces, none before a comma, so that a
+    cue written "intet, der tyder" meets the tokens "intet" "," "der" "tyder"."""
+    return " ".join(tokens).replace(" ,", ",")
+
+
 def _scoped(tokens: list[str], cue_found: bool, cues: Sequence[str]) -> bool:
     """A cue counts unless every occurrence sits after the clause's last contrast word."""
     if not cue_found:
@@ -156,8 +167,8 @@ def _scoped(tokens: list[str], cue_found: bool, cues: Sequence[str]) -> bool:
     contrast = max((i for i, t in enumerate(tokens) if t in CONTRAST), default=-1)
     if contrast < 0:
         return True
-    tail = " ".join(tokens[contrast + 1 :])
-    head = " ".join(tokens[: contrast + 1])
+    tail = _join(tokens[contrast + 1 :])
+    head = _join(tokens[: contrast + 1])
     # The contrast clause ("..., men mor drikker") is the part a concept will usually match.
     return _has(tail, cues) or not _has(head, cues)
 
@@ -187,7 +198,7 @@ class ContextDetector:
 
     def detect(self, text: str) -> SegmentContext:
         tokens = [t.text.lower() for t in self._tokenizer(text) if not t.is_space]
-        joined = " ".join(tokens)
+        joined = _join(tokens)
         subject = self._subject(joined)
         strong = _scoped(tokens, _has(joined, STRONG_NEGATION), STRONG_NEGATION)
         negation = _scoped(tokens, _words(joined, NEGATORS), NEGATORS)
@@ -202,7 +213,7 @@ class ContextDetector:
             declined=_scoped(tokens, refusal, REFUSAL),
             hypothetical=hypothetical,
             refusal=refusal,
-            past=_has(joined, PAST) or bool(_YEAR.search(joined)),
+            past=_has(joined, PAST) or bool(_PAST_PATTERN.search(joined)),
             person_parent=_words(joined, PARENT),
             person_child=_words(joined, CHILD),
             person_sibling=_words(joined, SIBLING),
