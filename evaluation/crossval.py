@@ -78,6 +78,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "evaluation" / "results")
     parser.add_argument("--name", default="crossval", help="file name stem of the results")
     parser.add_argument("--assertion-c", type=float, default=TrainConfig.assertion_c)
+    parser.add_argument("--min-concepts", type=int, default=TrainConfig.assertion_min_concepts)
     parser.add_argument(
         "--gates", type=float, nargs="+", default=[TrainConfig.assertion_gate], help="assertion gates to compare"
     )
@@ -91,7 +92,12 @@ def main() -> int:
     fold_of = np.random.default_rng(args.seed).permutation(len(notes)) % args.folds
     predictions: dict[float, list[Any]] = {g: [] for g in args.gates}
     hits = []
-    config = replace(TrainConfig(), assertion_c=args.assertion_c, assertion_gate=args.gates[0])
+    config = replace(
+        TrainConfig(),
+        assertion_c=args.assertion_c,
+        assertion_gate=args.gates[0],
+        assertion_min_concepts=args.min_concepts,
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for k in range(args.folds):
             fit, held = np.flatnonzero(fold_of != k), np.flatnonzero(fold_of == k)
@@ -121,6 +127,7 @@ def main() -> int:
         "folds": args.folds,
         "threshold": 0.5,
         "assertion_c": args.assertion_c,
+        "min_concepts": args.min_concepts,
         "gate": args.gates[0],
         "micro": metrics["micro"],
         "r@5": metrics["at_k"]["5"]["recall"],

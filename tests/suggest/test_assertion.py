@@ -44,7 +44,8 @@ SAMPLES = [
 @pytest.fixture(scope="module")
 def model() -> AssertionModel:
     terms = [segment_terms(text) for text, _, _ in SAMPLES]
-    return fit_assertion(terms, [g for _, g, _ in SAMPLES], [a for _, _, a in SAMPLES], c=5.0)
+    # Every sample its own concept: the tiny set has no topic words to guard against.
+    return fit_assertion(terms, [g for _, g, _ in SAMPLES], [a for _, _, a in SAMPLES], c=5.0, min_concepts=2)
 
 
 def test_groups_follow_kind_and_whose_condition() -> None:
@@ -90,3 +91,13 @@ def test_a_file_from_other_groups_is_refused(model: AssertionModel, tmp_path: Pa
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ValueError, match="groups"):
         AssertionModel.load(path)
+
+
+def test_topic_words_of_few_concepts_are_not_read() -> None:
+    # "sover" comes with one concept only, in a hard case more often than in evidence.
+    samples = [("sover godt", 0, False), ("sover godt", 0, False), ("sover dårligt", 0, True)]
+    samples += [(f"ingen tegn på emne{i}", i, False) for i in range(1, 7)]
+    samples += [(f"har emne{i}", i, True) for i in range(1, 7)]
+    terms = [segment_terms(text) for text, _, _ in samples]
+    model = fit_assertion(terms, [CHILD] * len(samples), [a for _, _, a in samples], [c for _, c, _ in samples], c=5.0)
+    assert "sover" not in model.vocabulary and {"ingen", "tegn", "har"} <= set(model.vocabulary)

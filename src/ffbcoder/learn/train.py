@@ -59,6 +59,7 @@ class TrainConfig:
     # Gate 0.4 over 0.5: dev F1 0.739 vs 0.727 with the same hard cases caught; train
     # cross-validation F1 0.746 vs 0.745 (evaluation/crossval.py).
     assertion_gate: float = 0.4
+    assertion_min_concepts: int = 6  # a term is read if seen with this many concepts (not topic words)
 
 
 @dataclass
@@ -257,9 +258,11 @@ def fit_assertion_gate(
         [terms[r] for r, _, _ in samples],
         [groups[col] for _, col, _ in samples],
         [a for _, _, a in samples],
-        config.assertion_c,
-        config.seed,
-        config.assertion_gate,
+        [col for _, col, _ in samples],
+        c=config.assertion_c,
+        seed=config.seed,
+        gate=config.assertion_gate,
+        min_concepts=config.assertion_min_concepts,
     )
 
 

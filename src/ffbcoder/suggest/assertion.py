@@ -105,19 +105,29 @@ def fit_assertion(
     terms: Sequence[list[str]],
     groups: Sequence[int],
     asserted: Sequence[bool],
+    concepts: Sequence[int] | None = None,
     c: float = 0.5,
     seed: int = 13,
     gate: float = DEFAULT_GATE,
+    min_concepts: int = 6,
 ) -> AssertionModel:
-    """Logistic regression over term and term x group indicators (terms seen at least twice)."""
+    """Logistic regression over term and term x group indicators.
+
+    Only terms seen with at least ``min_concepts`` different concepts are read: the cues of
+    negation, time and person are shared by many concepts, while a topic word ("sover")
+    that happens to occur in a concept's hard cases more than in its evidence spans would
+    otherwise turn into a reason to hold that concept back wherever it is mentioned.
+    """
     from scipy import sparse
     from sklearn.linear_model import LogisticRegression
 
-    counts: dict[str, int] = {}
-    for ts in terms:
+    owners = concepts if concepts is not None else range(len(terms))
+    seen_with: dict[str, set[int]] = {}
+    for ts, owner in zip(terms, owners, strict=True):
         for t in set(ts):
-            counts[t] = counts.get(t, 0) + 1
-    vocabulary = {t: i for i, t in enumerate(sorted(t for t, n in counts.items() if n >= 2))}
+            seen_with.setdefault(t, set()).add(owner)
+    kept = sorted(t for t, owners_of in seen_with.items() if len(owners_of) >= min_concepts)
+    vocabulary = {t: i for i, t in enumerate(kept)}
     n_terms, n_groups = len(vocabulary), len(GROUPS)
     rows, cols = [], []
     for r, (ts, g) in enumerate(zip(terms, groups, strict=True)):
