@@ -79,6 +79,7 @@ def main() -> int:
     parser.add_argument("--name", default="crossval", help="file name stem of the results")
     parser.add_argument("--assertion-c", type=float, default=TrainConfig.assertion_c)
     parser.add_argument("--min-concepts", type=int, default=TrainConfig.assertion_min_concepts)
+    parser.add_argument("--no-assertion", action="store_true", help="train without the assertion gate")
     parser.add_argument(
         "--gates", type=float, nargs="+", default=[TrainConfig.assertion_gate], help="assertion gates to compare"
     )
@@ -97,6 +98,7 @@ def main() -> int:
         assertion_c=args.assertion_c,
         assertion_gate=args.gates[0],
         assertion_min_concepts=args.min_concepts,
+        assertion=not args.no_assertion,
     )
     with tempfile.TemporaryDirectory() as tmp:
         for k in range(args.folds):
@@ -128,6 +130,7 @@ def main() -> int:
         "threshold": 0.5,
         "assertion_c": args.assertion_c,
         "min_concepts": args.min_concepts,
+        "assertion_gate": not args.no_assertion,
         "gate": args.gates[0],
         "micro": metrics["micro"],
         "r@5": metrics["at_k"]["5"]["recall"],

@@ -18,6 +18,7 @@ model's ``gate`` (0.5: more likely a hard case than an assertion).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import math
@@ -29,12 +30,12 @@ from pathlib import Path
 import numpy as np
 
 from ffbcoder.catalogue.model import Catalogue, ConceptKind, Subject
-from ffbcoder.text.context import FLAG_NAMES, SegmentContext
+from ffbcoder.text.context import CUE_PHRASES, FLAG_NAMES, SegmentContext
 
 ASSERTION_FILE = "assertion.json"
 DEFAULT_GATE = 0.5
 GROUPS = ("tilstand-barn", "tilstand-forælder", "tilstand-familie", "tilstand-relation", "tilstand", "indsats")
-_WORD = re.compile(r"\w+|%")
+_WORD = re.compile(r"\w+")
 
 
 def concept_group(kind: ConceptKind, about: Subject) -> int:
@@ -46,11 +47,31 @@ def concept_group(kind: ConceptKind, about: Subject) -> int:
     return GROUPS.index(f"tilstand-{about.value}")
 
 
+@functools.cache
+def _cue_words() -> tuple[frozenset[str], re.Pattern[str]]:
+    """The closed vocabulary: Danish function words and the words of the context cue lists
+    (cue stems such as "overvej" match as prefixes)."""
+    from spacy.lang.da.stop_words import STOP_WORDS
+
+    cues = {w for phrase in CUE_PHRASES for w in _WORD.findall(phrase.lower())}
+    stems = sorted((w for w in cues if len(w) >= 4), key=len, reverse=True)
+    return frozenset(STOP_WORDS) | frozenset(cues), re.compile("(?:" + "|".join(map(re.escape, stems)) + ")")
+
+
+def _readable(word: str) -> bool:
+    words, stems = _cue_words()
+    return word in words or stems.match(word) is not None
+
+
 def segment_terms(text: str, following: str = "") -> list[str]:
-    """Words and word pairs of a segment, and the words of the segment after it (prefixed)."""
-    words = _WORD.findall(text.lower())
-    terms = words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
-    terms += [f">{w}" for w in _WORD.findall(following.lower())[:8]]
+    """Cue and function words of a segment, adjacent pairs of them, and those of the segment
+    after it (prefixed). Topic words are never read: the gate judges how a concept is
+    mentioned, and a topic word seen in one concept's hard cases ("sover godt") would make it
+    hold back that concept's plain mentions ("sover dårligt")."""
+    words = [w if _readable(w) else "" for w in _WORD.findall(text.lower())]
+    terms = [w for w in words if w]
+    terms += [f"{a} {b}" for a, b in itertools.pairwise(words) if a and b]
+    terms += [f">{w}" for w in _WORD.findall(following.lower())[:8] if _readable(w)]
     return terms
 
 
@@ -113,17 +134,19 @@ def fit_assertion(
 ) -> AssertionModel:
     """Logistic regression over term and term x group indicators.
 
-    Only terms seen with at least ``min_concepts`` different concepts are read: the cues of
-    negation, time and person are shared by many concepts, while a topic word ("sover")
-    that happens to occur in a concept's hard cases more than in its evidence spans would
-    otherwise turn into a reason to hold that concept back wherever it is mentioned.
+    Only terms seen in the hard cases of at least ``min_concepts`` different concepts are
+    read: the cues of negation, time and person recur across concepts, while a topic word
+    ("sover") that occurs in one concept's hard cases ("sover godt") would otherwise become
+    a reason to hold that concept back wherever it is mentioned ("sover dårligt").
     """
     from scipy import sparse
     from sklearn.linear_model import LogisticRegression
 
     owners = concepts if concepts is not None else range(len(terms))
     seen_with: dict[str, set[int]] = {}
-    for ts, owner in zip(terms, owners, strict=True):
+    for ts, owner, positive in zip(terms, owners, asserted, strict=True):
+        if positive:
+            continue
         for t in set(ts):
             seen_with.setdefault(t, set()).add(owner)
     kept = sorted(t for t, owners_of in seen_with.items() if len(owners_of) >= min_concepts)

@@ -87,6 +87,11 @@ REPORTING = (
     "beskrev", "giver udtryk for", "gav udtryk for", "tilkendegiver", "bekræfter", "bekræftede", "oplever",
     "oplevede", "understreger", "ringer og fortæller", "skriver", "skrev", "har oplyst",
 )  # fmt: skip
+# Every cue phrase, for readers of the same vocabulary (the assertion gate).
+CUE_PHRASES = (
+    STRONG_NEGATION + NEGATORS + HYPOTHETICAL + REFUSAL + PAST + NORMAL + CONTRAST + PARENT + CHILD + SIBLING
+    + OTHER_PERSON + REPORTING
+)  # fmt: skip
 _REPORT_CLAUSE = re.compile(
     r"(?:" + "|".join(re.escape(r) for r in sorted(REPORTING, key=len, reverse=True)) + r")\s*,?\s+(?:at|om)\s"
 )
