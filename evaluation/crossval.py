@@ -119,7 +119,7 @@ def main() -> int:
             hits += hard_case_hits(suggester.with_calibration(replace(calibration, threshold=0.5)), held_notes)
             print(f"fold {k + 1}/{args.folds}: {len(hits)} hard cases suggested so far", flush=True)
     kinds = {c.id: c.kind.value for c in catalogue}
-    by_gate = {gate: compute_metrics(notes, predictions[gate], kinds) for gate in args.gates}
+    by_gate: dict[float, dict[str, Any]] = {g: compute_metrics(notes, predictions[g], kinds) for g in args.gates}
     for gate, m in by_gate.items():
         rates = {k: v["suggested_rate"] for k, v in m["hard_cases"].items() if k != "implied"}
         print(f"gate {gate}: micro {m['micro']}, hard cases suggested {rates}", flush=True)
@@ -147,7 +147,30 @@ def main() -> int:
     with (args.out / f"{args.name}-hard-cases.jsonl").open("w", encoding="utf-8") as out:
         for h in hits:
             out.write(json.dumps(h, ensure_ascii=False) + "\n")
-    print(json.dumps({k: summary[k] for k in ("micro", "r@5", "hard_cases")}, indent=1, ensure_ascii=False))
+    lines = [
+        f"# Cross-validation on {args.train.name} ({len(notes)} notes, {args.folds} folds, fusion probability 0.5)",
+        "",
+        f"Command: `.venv/bin/python evaluation/crossval.py --out {args.out.as_posix()}"
+        + (" --no-assertion" if args.no_assertion else "")
+        + "`. Each fold's model (example bank, heads, fusion"
+        + (")" if args.no_assertion else f", assertion gate at {args.gates[0]})")
+        + " is trained on the other four fifths.",
+        "",
+        "| gate | micro P | micro R | micro F1 | negated | hypothetical | refused | resolved | other person |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for gate, m in by_gate.items():
+        h = m["hard_cases"]
+        cells = [
+            f"{100 * h[k]['suggested_rate']:.1f} % ({h[k]['suggested']}/{h[k]['mentions']})"
+            for k in ("negated", "hypothetical", "refused", "resolved", "other_person")
+        ]
+        label = "none" if args.no_assertion else str(gate)
+        mi = m["micro"]
+        scores = f"{mi['precision']:.3f} | {mi['recall']:.3f} | {mi['f1']:.3f}"
+        lines.append(f"| {label} | {scores} | " + " | ".join(cells) + " |")
+    (args.out / f"{args.name}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
     return 0
 
 

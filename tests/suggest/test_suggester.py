@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from ffbcoder.catalogue.model import ConceptKind
@@ -130,3 +132,16 @@ def test_probability_rows_cached_across_calls(suggester: Suggester) -> None:
     assert cache.stats.hits == 2, "the second call scores nothing"
     assert again == pytest.approx(first)
     assert first == pytest.approx(suggester.segment_probabilities(batch))
+
+
+def test_assertion_gate_holds_back_another_persons_condition(suggester: Suggester) -> None:
+    assert suggester.assertion is not None  # the shipped bundle has a gate
+    note = "Far har ADHD, som han får medicin for."
+    ungated = copy.copy(suggester)
+    ungated.assertion = None
+    assert "t-adhd" in ungated.suggest(note).codes()  # the fused score alone lets it through
+    result = suggester.suggest(note, SuggestOptions(include_excluded=True))
+    assert "t-adhd" not in result.codes() and "t-foraelder-psykisk-sygdom" in result.codes()
+    assert {x.code: x.reasons for x in result.excluded}["t-adhd"] == ["other person"]
+    # The gate reads how a concept is mentioned, not what it is: a plain mention passes.
+    assert "t-soevnproblemer" in suggester.suggest("Han sover meget dårligt om natten.").codes()
