@@ -95,4 +95,6 @@ def test_assertion_gate_is_trained_and_loaded_only_when_asked(settings, trained,
     (bundle / ASSERTION_FILE).write_text("stale", encoding="utf-8")  # retraining without a gate removes an old one
     train(base, notes, bundle, TrainConfig(folds=2, assertion=False), data=data)
     assert not (bundle / ASSERTION_FILE).exists()
-    assert Suggester.from_settings(replace(settings, models_dir=tmp_path)).assertion is None
+    ungated = Suggester.from_settings(replace(settings, models_dir=tmp_path))
+    assert ungated.assertion is None and not ungated.model_id.endswith("+assertion")
+    assert with_gate.model_id == ungated.model_id + "+assertion"

@@ -135,7 +135,8 @@ def test_probability_rows_cached_across_calls(suggester: Suggester) -> None:
 
 
 def test_assertion_gate_holds_back_another_persons_condition(suggester: Suggester) -> None:
-    assert suggester.assertion is not None  # the shipped bundle has a gate
+    assert suggester.assertion is not None  # the shipped bundle has a gate, and says so
+    assert suggester.model_id.endswith("+examples+head+assertion")
     note = "Far har ADHD, som han får medicin for."
     ungated = copy.copy(suggester)
     ungated.assertion = None

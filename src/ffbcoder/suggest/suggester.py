@@ -90,7 +90,7 @@ class Suggester:
         self._thresholds = np.array(
             [calibration.threshold_for(c.id, c.kind.value) for c in catalogue], dtype=np.float32
         )
-        self.model_id = model_identity(encoder.fingerprint, [s.name for s in self.scorers])
+        self.model_id = model_identity(encoder.fingerprint, [s.name for s in self.scorers], assertion is not None)
 
     @classmethod
     def from_settings(
@@ -116,7 +116,7 @@ class Suggester:
         bundle = model_bundle_dir(settings, catalogue)
         context = ScorerContext(catalogue, encoder, index, models_dir=bundle)
         calibration = calibration or load_calibration(bundle, catalogue)
-        trained = [name for name in calibration.scorers if name in ("examples", "head")]
+        trained = _uses_trained_scorers(calibration)
         if trained and calibration.encoder and calibration.encoder != encoder.fingerprint:
             raise StaleModelError(
                 f"the trained scorers in {bundle} were fitted with model {calibration.encoder}, but the loaded "
@@ -404,17 +404,25 @@ def without_context(features: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     }
 
 
-def model_identity(fingerprint: str, scorer_names: Sequence[str]) -> str:
-    """The ``model`` field of the contract: embedding model and the scorers fused."""
-    return f"{fingerprint}+{'+'.join(scorer_names)}"
+def model_identity(fingerprint: str, scorer_names: Sequence[str], assertion: bool = False) -> str:
+    """The ``model`` field of the contract: embedding model, the scorers fused, and
+    "+assertion" when the assertion gate holds back concepts."""
+    return f"{fingerprint}+{'+'.join(scorer_names)}" + ("+assertion" if assertion else "")
 
 
 def describe_model(settings: Settings) -> tuple[str, Catalogue]:
     """The model id and catalogue that ``from_settings`` would load, without loading the model."""
     catalogue = resolve_catalogue(settings.catalogue)
     manifest = ensure_converted(settings.resolved_model_dir)
-    calibration = load_calibration(model_bundle_dir(settings, catalogue), catalogue)
-    return model_identity(manifest.fingerprint, calibration.scorers), catalogue
+    bundle = model_bundle_dir(settings, catalogue)
+    calibration = load_calibration(bundle, catalogue)
+    gated = _uses_trained_scorers(calibration) and (bundle / ASSERTION_FILE).is_file()
+    return model_identity(manifest.fingerprint, calibration.scorers, gated), catalogue
+
+
+def _uses_trained_scorers(calibration: Calibration) -> bool:
+    """Whether the calibration fuses trained scorers (then its bundle may carry an assertion gate)."""
+    return any(name in ("examples", "head") for name in calibration.scorers)
 
 
 def model_bundle_dir(settings: Settings, catalogue: Catalogue) -> Path:
