@@ -104,3 +104,11 @@ def test_cue_words_of_few_concepts_hard_cases_are_not_read() -> None:
     model = fit_assertion(terms, [CHILD] * len(samples), [a for _, _, a in samples], [c for _, c, _ in samples], c=5.0)
     assert "tidligere" not in model.vocabulary and {"ingen", "tegn"} <= set(model.vocabulary)
     assert "har" not in model.vocabulary  # seen in no hard case at all
+
+
+@pytest.mark.parametrize("content", ["stale", "{}", '{"groups": [], "terms": {"ikke": [1.0]}, "bias": []}'])
+def test_an_unreadable_file_names_itself_and_the_fix(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "assertion.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ValueError, match=r"assertion.json.*(ffbcoder train|groups)"):
+        AssertionModel.load(path)

@@ -112,14 +112,20 @@ class AssertionModel:
 
     @classmethod
     def load(cls, path: Path) -> AssertionModel:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if tuple(data["groups"]) != GROUPS:
-            raise ValueError(f"{path}: groups {data['groups']} do not match this version's {list(GROUPS)}")
-        terms = list(data["terms"])
-        weights = np.array([data["terms"][t] for t in terms], dtype=np.float32).reshape(len(terms), 1 + len(GROUPS))
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            groups = tuple(data["groups"])
+            terms = list(data["terms"])
+            weights = np.array([data["terms"][t] for t in terms], dtype=np.float32)
+            weights = weights.reshape(len(terms), 1 + len(GROUPS))
+            bias = np.array(data["bias"], dtype=np.float32).reshape(len(GROUPS))
+            gate = float(data.get("gate", DEFAULT_GATE))
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            raise ValueError(f"{path} is not a readable assertion gate ({error}); run 'ffbcoder train' again") from None
+        if groups != GROUPS:
+            raise ValueError(f"{path}: groups {list(groups)} do not match this version's {list(GROUPS)}")
         vocabulary = {t: i for i, t in enumerate(terms)}
-        gate = float(data.get("gate", DEFAULT_GATE))
-        return cls(vocabulary, weights[:, 0].copy(), weights[:, 1:].T.copy(), np.array(data["bias"]), gate)
+        return cls(vocabulary, weights[:, 0].copy(), weights[:, 1:].T.copy(), bias, gate)
 
 
 def fit_assertion(
