@@ -242,12 +242,11 @@ def fit_assertion_gate(
     not its words, so the note's segment that matches the code best stands for it.
     """
     batch = data.batch
-    terms = [assertion_terms(s.text, batch.following(r), data.contexts[r]) for r, s in enumerate(batch.segments)]
     index = {code: i for i, code in enumerate(codes)}
     rows, cols = np.nonzero(data.labels == POSITIVE)
     samples = [(int(r), int(c_), True) for r, c_ in zip(rows, cols, strict=True)]
     for n, note in enumerate(notes):
-        segs = data.batch.note_segments(n)
+        segs = batch.note_segments(n)
         if not len(segs):
             continue
         for kind in EXCLUDED_HARD_CASES:
@@ -256,6 +255,8 @@ def fit_assertion_gate(
                     continue
                 col = index[code]
                 samples.append((int(segs[int(np.argmax(match[segs, col]))]), col, False))
+    # Terms of the sampled segments only, each read once (a segment may stand for several codes).
+    terms = {r: assertion_terms(batch.segments[r].text, batch.following(r), data.contexts[r]) for r, _, _ in samples}
     return fit_assertion(
         [terms[r] for r, _, _ in samples],
         [groups[col] for _, col, _ in samples],
