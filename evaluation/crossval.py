@@ -84,6 +84,8 @@ def main() -> int:
         "--gates", type=float, nargs="+", default=[TrainConfig.assertion_gate], help="assertion gates to compare"
     )
     args = parser.parse_args()
+    if not all(0.0 < g < 1.0 for g in args.gates) or args.folds < 2 or args.assertion_c <= 0:
+        parser.error("--gates must lie between 0 and 1, --folds be at least 2 and --assertion-c be positive")
 
     settings = Settings.from_env()
     base = base_suggester(settings)
